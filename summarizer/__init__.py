@@ -1,0 +1,46 @@
+"""summarizer: typed, evidence-backed briefs of news articles from a real language model.
+
+    >>> from summarizer import summarize
+    >>> brief = summarize(open("article.txt").read())
+    >>> brief.key_developments[0].evidence  # a verbatim span of the article
+
+Attributes are imported lazily so that ``summarizer --help`` does not pay for litellm.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "Brief",
+    "BriefMetadata",
+    "KeyDevelopment",
+    "Settings",
+    "StatedPosition",
+    "Warning",
+    "asummarize",
+    "summarize",
+]
+
+_WHERE = {
+    "summarize": "summarizer.pipeline",
+    "asummarize": "summarizer.pipeline",
+    "Settings": "summarizer.settings",
+}
+
+if TYPE_CHECKING:
+    from summarizer.models import Article, Brief, BriefMetadata, KeyDevelopment, StatedPosition, Warning
+    from summarizer.pipeline import asummarize, summarize
+    from summarizer.settings import Settings
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        import importlib
+
+        module = importlib.import_module(_WHERE.get(name, "summarizer.models"))
+        return getattr(module, name)
+    raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

@@ -1,0 +1,137 @@
+"""vcrpy configuration shared by the tests and the re-recording script.
+
+Every model call is a POST to the same path, so requests match on method, path and the *parsed*
+JSON body (key order and whitespace don't matter; host and port do not count, since the
+embedded server picks a free port). Bodies are stored pretty-printed as YAML block text so a
+person can read a cassette. Secrets are scrubbed from headers, and a cassette that would still
+hold one is refused outright.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from summarizer.redact import _PATTERNS, secret_values
+
+CASSETTE_DIR = Path(__file__).resolve().parent.parent / "cassettes"
+REQUEST_HEADERS_DROPPED = ("authorization", "api-key", "x-api-key", "cookie", "openai-organization", "openai-project")
+RESPONSE_HEADERS_DROPPED = (
+    "set-cookie", "openai-organization", "openai-project", "content-length", "content-encoding",
+    "x-request-id", "cf-ray", "date",
+)
+
+
+class SecretInCassetteError(RuntimeError):
+    """Raised instead of writing a cassette that holds a credential."""
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: the parsed JSON bodies must be equal (raw bytes as a fallback)."""
+    b1, b2 = _parsed(r1.body), _parsed(r2.body)
+    if b1 != b2:
+        raise AssertionError("request bodies differ")
+
+
+def _parsed(body: Any) -> Any:
+    if body is None:
+        return None
+    raw = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _pretty(body: Any) -> Any:
+    parsed = _parsed(body)
+    if isinstance(parsed, (dict, list)):
+        return json.dumps(parsed, indent=2, ensure_ascii=False)
+    return body
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    hits = [v for v in secret_values() if v in text]
+    hits += [m.group(0) for pattern, _ in _PATTERNS for m in pattern.finditer(text)]
+    if hits:
+        raise SecretInCassetteError(f"refusing to record {where}: it contains a credential")
+
+
+def _before_record_request(request: Any) -> Any:
+    for name in list(request.headers):
+        if name.lower() in REQUEST_HEADERS_DROPPED:
+            del request.headers[name]
+    request.body = _pretty(request.body)
+    body = request.body if isinstance(request.body, str) else (request.body or b"").decode("utf-8", "replace")
+    assert_no_secret(body + json.dumps(dict(request.headers)) + request.uri, "a request")
+    return request
+
+
+def _before_record_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in RESPONSE_HEADERS_DROPPED:
+            del headers[name]
+    body = response.get("body", {})
+    if "string" in body:
+        pretty = _pretty(body["string"])
+        body["string"] = pretty.encode("utf-8") if isinstance(pretty, str) else pretty
+        text = body["string"].decode("utf-8", "replace") if isinstance(body["string"], bytes) else str(body["string"])
+        assert_no_secret(text + json.dumps(headers, default=str), "a response")
+    return response
+
+
+class _ReadableYaml:
+    """vcrpy serializer: YAML with multi-line strings as literal blocks (readable diffs)."""
+
+    @staticmethod
+    def serialize(cassette_dict: dict[str, Any]) -> str:
+        import yaml
+
+        class Dumper(yaml.SafeDumper):
+            pass
+
+        def text(dumper: Any, data: str) -> Any:
+            style = "|" if "\n" in data else None
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+        def binary(dumper: Any, data: bytes) -> Any:
+            try:
+                return text(dumper, data.decode("utf-8"))
+            except UnicodeDecodeError:
+                return dumper.represent_binary(data)
+
+        Dumper.add_representer(str, text)
+        Dumper.add_representer(bytes, binary)
+        return str(yaml.dump(cassette_dict, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=100))
+
+    @staticmethod
+    def deserialize(cassette_string: str) -> dict[str, Any]:
+        import yaml
+
+        data = yaml.safe_load(cassette_string)
+        for interaction in data.get("interactions", []):
+            body = interaction["response"].get("body", {})
+            if isinstance(body.get("string"), str):
+                body["string"] = body["string"].encode("utf-8")
+        return dict(data)
+
+
+def make_vcr(record_mode: str = "none", cassette_dir: Path = CASSETTE_DIR) -> Any:
+    """A configured ``vcr.VCR``; ``record_mode='none'`` replays only and fails on anything new."""
+    import vcr
+
+    recorder = vcr.VCR(
+        cassette_library_dir=str(cassette_dir),
+        record_mode=record_mode,
+        match_on=["method", "path", "json_body"],
+        before_record_request=_before_record_request,
+        before_record_response=_before_record_response,
+        decode_compressed_response=True,
+        serializer="readable_yaml",
+        path_transformer=lambda p: p if p.endswith(".yaml") else p + ".yaml",
+    )
+    recorder.register_matcher("json_body", json_body_matcher)
+    recorder.register_serializer("readable_yaml", _ReadableYaml)
+    return recorder

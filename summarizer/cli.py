@@ -1,0 +1,172 @@
+"""The ``summarizer`` command line.
+
+Only typer is imported at start-up: pydantic models, litellm and instructor load inside the
+command that needs them, so ``summarizer --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="summarizer",
+    help="Turn news articles into typed, evidence-backed briefs with a real language model.\n\n"
+    "With no configuration it runs an embedded local model; set SUMMARIZER_MODEL (or --model) "
+    "to any litellm model string to use a hosted one.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    json = "json"
+    markdown = "markdown"
+
+
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", "-m", help="litellm model string; default: SUMMARIZER_MODEL or the embedded model."),
+]
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    from summarizer.redact import redact
+
+    typer.echo(f"error: {redact(message)}", err=True)
+    raise typer.Exit(code)
+
+
+def _logging(verbose: int) -> None:
+    import logging
+
+    from summarizer.redact import RedactingFilter
+
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "LiteLLM", "litellm", "instructor"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING if verbose < 2 else logging.DEBUG))
+
+
+@app.command()
+def brief(
+    path: Annotated[str, typer.Argument(help="An article file (txt, md, html, json), or - for stdin.")],
+    model: ModelOpt = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="json (default) or markdown.")] = Format.json,
+    strict: Annotated[bool, typer.Option(help="Fail if items stay ungrounded instead of dropping them.")] = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Brief one article and print it."""
+    _logging(verbose)
+    from summarizer.errors import SummarizerError
+
+    try:
+        from summarizer.inputs import read_article, text_article
+        from summarizer.pipeline import summarize
+
+        if path == "-":
+            data = sys.stdin.buffer.read()
+            from summarizer.inputs import decode
+
+            article = text_article(decode(data, "<stdin>"), "<stdin>")
+        else:
+            article = read_article(Path(path))
+        result = summarize(article, model=model, strict=strict or None)
+    except SummarizerError as exc:
+        _fail(str(exc))
+        return
+    if format is Format.markdown:
+        from summarizer.render import brief_markdown
+
+        typer.echo(brief_markdown(result, article.title), nl=False)
+    else:
+        typer.echo(result.model_dump_json(indent=2))
+
+
+@app.command()
+def run(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("briefs"),
+    model: ModelOpt = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="markdown adds a .md per article and index.md.")] = Format.json,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, help="Articles in flight (default: 1 for the embedded model, 8 otherwise).")] = None,
+    rpm: Annotated[Optional[int], typer.Option(min=1, help="At most this many requests per minute.")] = None,
+    tpm: Annotated[Optional[int], typer.Option(min=1, help="At most this many tokens per minute.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-brief articles that are already done.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be briefed and estimate tokens; call no model.")] = False,
+    strict: Annotated[bool, typer.Option(help="Fail an article if items stay ungrounded.")] = False,
+    max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 2_000_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Brief every article under PATHS into OUT/ (resumable: a re-run skips finished work)."""
+    _logging(verbose)
+    from summarizer.errors import SummarizerError
+    from summarizer.runner import RunOptions, run_sync
+
+    options = RunOptions(
+        paths=paths, out=out, model=model, markdown=format is Format.markdown, concurrency=concurrency,
+        rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, strict=strict, max_bytes=max_bytes, quiet=quiet,
+    )
+    try:
+        code = run_sync(options)
+    except SummarizerError as exc:
+        _fail(str(exc), 1)
+        return
+    except ValueError as exc:
+        _fail(str(exc), 2)
+        return
+    raise typer.Exit(code)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a brief."""
+    import json
+
+    from summarizer.models import brief_json_schema
+
+    typer.echo(json.dumps(brief_json_schema(), indent=2))
+
+
+@app.command(name="eval")
+def eval_(
+    corpus: Annotated[Path, typer.Argument(help="JSONL with id, text and references per line.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for briefs and report.{md,json,png}.")] = Path("eval"),
+    model: ModelOpt = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Brief a reference corpus and report validity, grounding, ROUGE vs lead-3, latency, tokens."""
+    _logging(verbose)
+    from summarizer.errors import SummarizerError
+    from summarizer.evaluate import evaluate
+
+    if not corpus.is_file():
+        _fail(f"{corpus}: no such file", 2)
+    try:
+        report = evaluate(corpus, out, model=model, limit=limit)
+    except SummarizerError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(report)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

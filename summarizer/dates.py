@@ -1,0 +1,45 @@
+"""Resolve an article's own date words ("on Thursday", "August 6") to ISO dates.
+
+Only relative to the article's publication date, and only for phrases that pin a single day:
+"last year" or "in recent weeks" resolve to nothing rather than to a made-up day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+_DAYISH = re.compile(
+    r"\b(today|yesterday|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"\d{1,2}(st|nd|rd|th)?\s+(of\s+)?[a-z]{3,}|[a-z]{3,}\.?\s+\d{1,2}(st|nd|rd|th)?\b|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}/\d{1,2}/\d{2,4})",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = re.compile(r"(?:on\s+|last\s+)?(" + "|".join(_WEEKDAYS) + r")(?:\s+(?:morning|afternoon|evening|night))?", re.I)
+_VAGUE = re.compile(r"\b(week|month|year|weeks|months|years|recent|since|until|by|early|late|ago)\b", re.I)
+
+
+def resolve(when: str, published: date) -> date | None:
+    """The calendar day ``when`` names, seen from ``published``; None when it names no single day."""
+    if not _DAYISH.search(when) or _VAGUE.search(when):
+        return None
+    weekday = _WEEKDAY.fullmatch(when.strip())
+    if weekday:
+        # "on Thursday" in news copy means the latest Thursday, publication day included.
+        target = _WEEKDAYS.index(weekday.group(1).lower())
+        return published - timedelta(days=(published.weekday() - target) % 7)
+    import dateparser
+
+    base = datetime(published.year, published.month, published.day, 12, 0)
+    parsed = dateparser.parse(
+        re.sub(r"^(on|at|in|during|last)\s+", "", when.strip(), flags=re.I),
+        languages=["en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day"]},
+    )
+    if parsed is None:
+        return None
+    day = parsed.date()
+    # "September 12" in a January article means last September; dateparser already prefers the
+    # past, but never accept a date more than a few days after publication.
+    return day if (day - published).days <= 7 else None

@@ -1,0 +1,154 @@
+"""Find a model-quoted span in the article, tolerating only harmless typographic changes.
+
+Models retype quotes: they straighten curly quotes, turn dashes into hyphens, write "..." for
+"…" and reflow whitespace. Nothing else is forgiven: a paraphrase is not evidence. Offsets are
+reported in the *original* article, so a reader can highlight the exact characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+        "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+    }
+)
+_ELLIPSIS = re.compile(r"\s*(?:\.\s*\.\s*\.|\u2026)\s*")
+_QUOTES_AND_SPACE = " \t\r\n\"'"
+# A gap an elided quote may skip ("A ... B"): long enough for a clause, short enough that
+# two unrelated sentences far apart in the article can't be glued into a fake quote.
+MAX_ELISION_GAP = 400
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """Text folded for matching, with a map from each folded character to its original offset."""
+
+    text: str
+    offsets: tuple[int, ...]  # offsets[i] = index in the original of folded char i; len = len+1
+
+
+def _fold_char_stream(original: str) -> NormalizedText:
+    out: list[str] = []
+    offsets: list[int] = []
+    pending_space_at: int | None = None
+    i = 0
+    n = len(original)
+    while i < n:
+        ch = original[i]
+        if ch == "\u2026":
+            if pending_space_at is not None and out:
+                out.append(" ")
+                offsets.append(pending_space_at)
+            pending_space_at = None
+            for _ in range(3):
+                out.append(".")
+                offsets.append(i)
+            i += 1
+            continue
+        ch = ch.translate(_TRANSLATE)
+        if ch.isspace():
+            if pending_space_at is None:
+                pending_space_at = i
+            i += 1
+            continue
+        if pending_space_at is not None and out:
+            out.append(" ")
+            offsets.append(pending_space_at)
+        pending_space_at = None
+        out.append(ch)
+        offsets.append(i)
+        i += 1
+    offsets.append(n if not offsets else offsets[-1] + 1)
+    return NormalizedText("".join(out), tuple(offsets))
+
+
+@lru_cache(maxsize=64)
+def normalize_article(article: str) -> NormalizedText:
+    """Fold an article once; cached because every item of a brief is looked up in it."""
+    return _fold_char_stream(article)
+
+
+def fold(text: str) -> str:
+    """Fold a quoted span the same way the article is folded, minus wrapping quote marks."""
+    return _fold_char_stream(text.strip(_QUOTES_AND_SPACE)).text.strip(_QUOTES_AND_SPACE)
+
+
+def locate(span: str, article: str) -> tuple[int, int] | None:
+    """Return (start, end) of ``span`` in ``article`` (original offsets), or None if absent.
+
+    An ellipsis inside the span marks an elision: each piece must appear in order, each within
+    MAX_ELISION_GAP characters of the previous one.
+    """
+    if not span or not span.strip(_QUOTES_AND_SPACE + ".…"):
+        return None
+    norm = normalize_article(article)
+    pieces = [fold(p) for p in _ELLIPSIS.split(span.translate(_TRANSLATE))]
+    pieces = [p for p in pieces if p]
+    if not pieces:
+        return None
+    start = norm.text.find(pieces[0])
+    while start != -1:
+        end = _match_rest(norm.text, pieces, start + len(pieces[0]))
+        if end is not None:
+            return norm.offsets[start], norm.offsets[end - 1] + 1
+        start = norm.text.find(pieces[0], start + 1)
+    return None
+
+
+def _match_rest(text: str, pieces: list[str], pos: int) -> int | None:
+    for piece in pieces[1:]:
+        found = text.find(piece, pos, pos + MAX_ELISION_GAP + len(piece))
+        if found == -1:
+            return None
+        pos = found + len(piece)
+    return pos
+
+
+def names_in(name: str, article: str) -> bool:
+    """True if an actor's name, as written by the model, is named in the article.
+
+    Case-insensitive; accepts the whole name, or (for "President Joe Biden"-style expansions)
+    every capitalised word of it appearing in the article.
+    """
+    folded_article = normalize_article(article).text.lower()
+    folded = fold(name).lower()
+    if not folded:
+        return False
+    if re.sub(r"^the\s+", "", folded) in folded_article:
+        return True
+    proper = [w for w in re.findall(r"[\w'.-]+", fold(name)) if w[:1].isupper() and len(w) > 1]
+    return bool(proper) and all(
+        re.search(r"(?<!\w)" + re.escape(w.lower().strip(".")) + r"(?!\w)", folded_article)
+        for w in proper
+    )
+
+
+_SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The article's lines and sentences, verbatim and in order, without repeats.
+
+    Used as the closed set a constrained decoder may copy evidence from: every value is a real
+    substring of the article, so a small model cannot misquote it.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in text.splitlines():
+        for sentence in _SENTENCE_BREAK.split(line.strip()):
+            sentence = sentence.strip()
+            if len(sentence) >= 12 and sentence not in seen:
+                seen.add(sentence)
+                out.append(sentence)
+    return out

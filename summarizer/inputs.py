@@ -1,0 +1,147 @@
+"""Read articles from disk: txt, md, html, json and jsonl into ``Article`` objects.
+
+Every failure is an ``ArticleError`` whose message says what is wrong with which input, so a
+run can record it and go on with the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from summarizer.errors import ArticleError
+from summarizer.models import Article
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".json", ".jsonl", ".ndjson"}
+TEXT_FIELDS = ("text", "content", "body", "article")
+DEFAULT_MAX_BYTES = 2_000_000
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 (with or without BOM) first, then a detected legacy encoding; binary is refused."""
+    if b"\x00" in data[:8192]:
+        raise ArticleError(f"{source}: binary file (contains NUL bytes), not an article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ArticleError(f"{source}: not text in any known encoding")
+    return str(best)
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ArticleError(f"{path}: no such file (or a dangling symlink)") from None
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise ArticleError(f"{path}: is a directory")
+    if size > max_bytes:
+        raise ArticleError(f"{path}: {size:,} bytes, over the {max_bytes:,}-byte limit for one article")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def text_article(text: str, source: str, markdown: bool = False) -> Article:
+    """A plain-text article; its first non-empty line (or first heading) is the title."""
+    if not text.strip():
+        raise ArticleError(f"{source}: empty article (only whitespace)")
+    first = next(line.strip() for line in text.splitlines() if line.strip())
+    heading = re.match(r"#{1,6}\s+(.+)", first) if markdown else None
+    title = heading.group(1).strip() if heading else first
+    if len(title) > 200 or (not heading and title.endswith((".", "!", "?")) and len(title) > 120):
+        title = None
+    return Article(text=text, title=title, source_id=source)
+
+
+def html_article(html: str, source: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, as_dict=True)
+    text = (doc or {}).get("text") or ""
+    if not text.strip():
+        raise ArticleError(f"{source}: no article text found in the HTML (only scripts, navigation or markup)")
+    published = _date((doc or {}).get("date"))
+    return Article(
+        text=text, title=(doc or {}).get("title"), url=(doc or {}).get("url"), published=published, source_id=source
+    )
+
+
+def record_article(record: Any, source: str) -> Article:
+    """An article from a JSON object with a text/content/body field."""
+    if not isinstance(record, dict):
+        raise ArticleError(f"{source}: expected a JSON object, got {type(record).__name__}")
+    text = next((record[k] for k in TEXT_FIELDS if isinstance(record.get(k), str)), None)
+    if text is None:
+        raise ArticleError(f"{source}: JSON object has no text field (one of: {', '.join(TEXT_FIELDS)})")
+    if not text.strip():
+        raise ArticleError(f"{source}: empty article (only whitespace)")
+    return Article(
+        text=text,
+        title=_str(record.get("title") or record.get("headline")),
+        url=_str(record.get("url")),
+        published=_date(record.get("published") or record.get("date")),
+        source_id=source,
+    )
+
+
+def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """One article from a txt, md, html or json file."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES or suffix in {".jsonl", ".ndjson"}:
+        raise ArticleError(f"{path}: unsupported format {suffix or '(no extension)'!r}; use txt, md, html, json or jsonl")
+    text = decode(read_bytes(path, max_bytes), str(path))
+    if suffix in HTML_SUFFIXES:
+        return html_article(text, str(path))
+    if suffix == ".json":
+        try:
+            return record_article(json.loads(text), str(path))
+        except json.JSONDecodeError as exc:
+            raise ArticleError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    return text_article(text, str(path), markdown=suffix in {".md", ".markdown"})
+
+
+def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple[str, Article | ArticleError]]:
+    """(id, article or error) per line; a broken line is an error for that line only."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            source = f"{path}:{number}"
+            try:
+                if len(raw) > max_bytes:
+                    raise ArticleError(f"{source}: line of {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
+                record = json.loads(decode(raw, source))
+                ident = str(record.get("id")) if isinstance(record, dict) and record.get("id") is not None else f"line-{number}"
+                yield ident, record_article(record, source)
+            except json.JSONDecodeError as exc:
+                yield f"line-{number}", ArticleError(f"{source}: invalid JSON ({exc.msg})")
+            except ArticleError as exc:
+                yield f"line-{number}", exc
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,334 @@
+"""The contract: the article that goes in, the draft the model fills, the brief that comes out.
+
+Two layers on purpose. ``BriefDraft`` is what the *model* sees (its JSON Schema and field
+descriptions are part of the prompt) and validates grounding against the article through
+instructor's validation context. ``Brief`` is the envelope users get: the draft's content plus
+``metadata`` that only the library can know (model, prompt version, usage over all attempts...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from summarizer import grounding
+
+SCHEMA_VERSION = 1
+
+
+class Article(BaseModel):
+    """One news article. Only ``text`` is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The article body as plain text.")
+    title: str | None = None
+    url: str | None = None
+    published: date | None = Field(
+        default=None, description="Publication date; lets relative dates resolve to ISO dates."
+    )
+    source_id: str | None = Field(
+        default=None, description="Where the article came from: a path, a JSONL id, a URL."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the article is empty (no text after removing whitespace)")
+        return value
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+# --- What the model fills in ------------------------------------------------------------------
+
+
+_NULLISH = {"", "none", "null", "n/a", "na", "not stated", "unknown", "not specified"}
+
+
+class _Draft(BaseModel):
+    @field_validator("*", mode="before")
+    @classmethod
+    def _nullish_to_none(cls, value: Any, info: ValidationInfo) -> Any:
+        """Small models write "None" or "N/A" for a missing optional value; store a real null."""
+        field = cls.model_fields[info.field_name] if info.field_name else None
+        if field is not None and not field.is_required() and isinstance(value, str):
+            if value.strip().lower() in _NULLISH:
+                return None
+        return value
+
+
+class KeyDevelopmentDraft(_Draft):
+    evidence: str = Field(
+        min_length=1,
+        description="First, the sentence of the article that reports this development, copied "
+        "character for character. Each development cites a different sentence.",
+    )
+    what: str = Field(
+        min_length=1,
+        description="What that sentence says happened or was announced, as one short factual "
+        "sentence in your words.",
+    )
+    when: str | None = Field(
+        default=None,
+        description="When it happened, exactly as the article words it (e.g. 'on Thursday'); "
+        "null if the article does not say.",
+    )
+    where: str | None = Field(
+        default=None, description="Where it happened, as the article names it; null if not stated."
+    )
+
+
+class StatedPositionDraft(_Draft):
+    quote: str = Field(
+        min_length=1,
+        description="First, the sentence of the article that quotes or reports what the actor "
+        "said, copied character for character.",
+    )
+    actor: str = Field(
+        min_length=1,
+        description="Who said it, named exactly as in that sentence or the article (a person, "
+        "government, organisation or group).",
+    )
+    role: str | None = Field(
+        default=None, description="The actor's title or role as the article gives it; or null."
+    )
+    stance: str = Field(
+        min_length=1, description="What the actor says or claims, paraphrased in one sentence."
+    )
+
+
+class WarningDraft(_Draft):
+    evidence: str = Field(
+        min_length=1,
+        description="First, the sentence of the article that carries the warning, copied "
+        "character for character.",
+    )
+    issued_by: str = Field(
+        min_length=1, description="Who issues the warning, threat or caution, named as in the article."
+    )
+    about: str = Field(
+        min_length=1, description="The consequence warned about, in one short phrase."
+    )
+    condition: str | None = Field(
+        default=None, description="The condition attached ('if X, then Y'), if any; or null."
+    )
+    audience: str | None = Field(
+        default=None, description="Who the warning is addressed to, if stated; or null."
+    )
+
+
+class BriefDraft(BaseModel):
+    """A brief of one news article. Every evidence and quote is copied verbatim from the article."""
+
+    headline: str = Field(
+        min_length=1, description="One neutral sentence saying what the article is about."
+    )
+    summary: str = Field(
+        min_length=1,
+        description="Two to four sentences: what happened, to whom, and why it matters.",
+    )
+    key_developments: list[KeyDevelopmentDraft] = Field(
+        default_factory=list,
+        max_length=5,
+        description="The main events that happened or were announced, most important first.",
+    )
+    stated_positions: list[StatedPositionDraft] = Field(
+        default_factory=list,
+        max_length=5,
+        description="What named actors said or claimed. Empty if nobody is quoted or cited.",
+    )
+    warnings: list[WarningDraft] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Explicit warnings, threats or cautions issued by someone. Often empty.",
+    )
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> BriefDraft:
+        """Check every span against the article passed as validation context.
+
+        Raising makes instructor re-ask with this message, so it names each missing span. On the
+        last attempt in lenient mode the offending items are dropped instead, and recorded in
+        ``context["dropped"]`` for the grounding report.
+        """
+        ctx = info.context or {}
+        article = ctx.get("article")
+        if not article:
+            return self
+        problems = ungrounded_items(self, article)
+        if not problems:
+            return self
+        if ctx.get("drop_ungrounded"):
+            drop = {(kind, index) for kind, index, _ in problems}
+            ctx.setdefault("dropped", []).extend(
+                DroppedItem(kind=kind, index=index, reason=reason, item=getattr(self, kind)[index].model_dump())
+                for kind, index, reason in problems
+            )
+            for kind in ("key_developments", "stated_positions", "warnings"):
+                kept = [it for i, it in enumerate(getattr(self, kind)) if (kind, i) not in drop]
+                setattr(self, kind, kept)
+            return self
+        lines = "\n".join(f"- {kind}[{index}]: {reason}" for kind, index, reason in problems)
+        raise ValueError(
+            "These items are not supported by the article text. Copy evidence and quotes "
+            "character for character from the article, name actors as the article names them, "
+            f"or remove the item:\n{lines}"
+        )
+
+
+def ungrounded_items(draft: BriefDraft, article: str) -> list[tuple[str, int, str]]:
+    """Every (list name, index, reason) whose span or actor the article does not support."""
+    problems: list[tuple[str, int, str]] = []
+
+    def span(kind: str, i: int, field: str, value: str) -> None:
+        if grounding.locate(value, article) is None:
+            problems.append((kind, i, f"{field} not found in the article: {_clip(value)!r}"))
+
+    for i, dev in enumerate(draft.key_developments):
+        span("key_developments", i, "evidence", dev.evidence)
+    for i, pos in enumerate(draft.stated_positions):
+        span("stated_positions", i, "quote", pos.quote)
+        if not grounding.names_in(pos.actor, article):
+            problems.append(("stated_positions", i, f"actor not named in the article: {pos.actor!r}"))
+    for i, warn in enumerate(draft.warnings):
+        span("warnings", i, "evidence", warn.evidence)
+        if not grounding.names_in(warn.issued_by, article):
+            problems.append(("warnings", i, f"issued_by not named in the article: {warn.issued_by!r}"))
+    return problems
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- What the library returns -----------------------------------------------------------------
+
+
+class KeyDevelopment(KeyDevelopmentDraft):
+    when_iso: date | None = Field(
+        default=None,
+        description="`when` resolved to a calendar date using the article's publication date, "
+        "where that is possible.",
+    )
+
+
+class StatedPosition(StatedPositionDraft):
+    pass
+
+
+class Warning(WarningDraft):  # noqa: A001 - the product's word for it
+    pass
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class Span(BaseModel):
+    """Where an item's evidence or quote sits in the article: ``text[start:end]``."""
+
+    item: str = Field(description="JSON path of the field, e.g. 'key_developments[0].evidence'.")
+    start: int
+    end: int
+
+
+class DroppedItem(BaseModel):
+    kind: Literal["key_developments", "stated_positions", "warnings"]
+    index: int = Field(description="Position of the item in the model's last answer.")
+    reason: str
+    item: dict[str, Any]
+
+
+class GroundingReport(BaseModel):
+    verified: int = Field(0, description="Items whose every span was found in the article.")
+    dropped: list[DroppedItem] = Field(default_factory=list)
+    spans: list[Span] = Field(default_factory=list)
+
+
+class BriefMetadata(BaseModel):
+    model: str
+    prompt_version: str
+    article_sha256: str
+    source: str | None = None
+    attempts: int = Field(description="Model requests made, failed and re-asked ones included.")
+    usage: Usage = Field(default_factory=Usage, description="Tokens summed over every attempt.")
+    latency_s: float
+    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    chunks: int = Field(1, description="Pieces a long article was split into.")
+    grounding: GroundingReport = Field(default_factory=GroundingReport)
+
+
+class Brief(BaseModel):
+    """A typed, evidence-backed brief of one article (schema version 1)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    headline: str
+    summary: str
+    key_developments: list[KeyDevelopment] = Field(default_factory=list)
+    stated_positions: list[StatedPosition] = Field(default_factory=list)
+    warnings: list[Warning] = Field(default_factory=list)
+    metadata: BriefMetadata
+
+    @property
+    def items(self) -> int:
+        return len(self.key_developments) + len(self.stated_positions) + len(self.warnings)
+
+
+def brief_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of a :class:`Brief` (``schemas/brief.schema.json``)."""
+    schema = Brief.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://summarizer.dev/schemas/brief.v{SCHEMA_VERSION}.json"
+    return schema
+
+
+def constrained_draft_model(article_text: str) -> type[BriefDraft]:
+    """A ``BriefDraft`` whose evidence and quote fields may only be sentences of this article.
+
+    Sent as the response format to servers with grammar-constrained decoding (llama.cpp, vLLM),
+    the enum makes a verbatim copy the only thing the decoder can produce: a 1.5B model that
+    paraphrases "quotes" then still yields grounded evidence. Names keep the base models' names
+    so the schema reads the same to the model.
+    """
+    from pydantic import create_model
+
+    spans = grounding.sentences(article_text)
+    if not spans:
+        return BriefDraft
+    Sentence = Literal[tuple(spans)]  # type: ignore[valid-type]
+
+    def narrow(base: type[BaseModel], field: str) -> type[BaseModel]:
+        info = base.model_fields[field]
+        return create_model(  # type: ignore[call-overload,no-any-return]
+            base.__name__, __base__=base, **{field: (Sentence, Field(description=info.description))}
+        )
+
+    def listed(name: str, item: type[BaseModel]) -> Any:
+        info = BriefDraft.model_fields[name]
+        limit = next(m.max_length for m in info.metadata if getattr(m, "max_length", None))
+        return (list[item], Field(default_factory=list, max_length=limit, description=info.description))  # type: ignore[valid-type]
+
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        "BriefDraft",
+        __base__=BriefDraft,
+        __doc__=BriefDraft.__doc__,
+        key_developments=listed("key_developments", narrow(KeyDevelopmentDraft, "evidence")),
+        stated_positions=listed("stated_positions", narrow(StatedPositionDraft, "quote")),
+        warnings=listed("warnings", narrow(WarningDraft, "evidence")),
+    )
