@@ -95,7 +95,7 @@ def _units(text: str, budget: int, count: Callable[[str], int]) -> list[tuple[in
             units.append((para.start(), para.end(), tokens))
             continue
         pos = para.start()
-        for piece in grounding._SENTENCE_BREAK.split(para.group()):
+        for piece in grounding.split_sentences(para.group()):
             begin = text.index(piece, pos)
             pos = begin + len(piece)
             units.extend(_hard_cut(text, begin, pos, budget, count))

@@ -56,8 +56,10 @@ def _logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "LiteLLM", "litellm", "instructor"):
+    for noisy in ("httpx", "LiteLLM", "litellm"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING if verbose < 2 else logging.DEBUG))
+    # instructor logs handled re-asks as errors; our own messages say what happened.
+    logging.getLogger("instructor").setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL)
 
 
 @app.command()

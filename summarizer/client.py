@@ -301,6 +301,14 @@ async def acomplete(
 
 
 def _describe(exc: BaseException) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {str(e['msg']).splitlines()[0][:160]}"
+            for e in exc.errors()[:3]
+        )
+        return f"invalid answer ({exc.error_count()} problem(s)): {problems}"
     status = status_of(exc)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     label = type(exc).__name__ + (f" (HTTP {status})" if status else "")

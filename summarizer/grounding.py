@@ -137,6 +137,24 @@ _SENTENCE_BREAK = re.compile(
 )
 
 
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Cmdr|Adm|Supt|Insp|Det|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mt|Ft|Rev|Hon|approx)\.|\b[A-Z]\.|\b(?:[A-Z]\.){2,})$"
+)
+
+
+def split_sentences(line: str) -> list[str]:
+    """Sentences of one line; no break after "Dr.", "U.S." or an initial."""
+    out: list[str] = []
+    begin = 0
+    for gap in _SENTENCE_BREAK.finditer(line):
+        if not _ABBREVIATION.search(line[begin : gap.start()]):
+            out.append(line[begin : gap.start()])
+            begin = gap.end()
+    out.append(line[begin:])
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """The article's lines and sentences, verbatim and in order, without repeats.
 
@@ -146,7 +164,7 @@ def sentences(text: str) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     for line in text.splitlines():
-        for sentence in _SENTENCE_BREAK.split(line.strip()):
+        for sentence in split_sentences(line.strip()):
             sentence = sentence.strip()
             if len(sentence) >= 12 and sentence not in seen:
                 seen.add(sentence)

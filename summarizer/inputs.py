@@ -71,13 +71,13 @@ def text_article(text: str, source: str, markdown: bool = False) -> Article:
 def html_article(html: str, source: str) -> Article:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, as_dict=True)
-    text = (doc or {}).get("text") or ""
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    doc = extracted.as_dict() if hasattr(extracted, "as_dict") else (extracted or {})
+    text = doc.get("text") or ""
     if not text.strip():
         raise ArticleError(f"{source}: no article text found in the HTML (only scripts, navigation or markup)")
-    published = _date((doc or {}).get("date"))
     return Article(
-        text=text, title=(doc or {}).get("title"), url=(doc or {}).get("url"), published=published, source_id=source
+        text=text, title=doc.get("title"), url=doc.get("url"), published=_date(doc.get("date")), source_id=source
     )
 
 
@@ -102,6 +102,8 @@ def record_article(record: Any, source: str) -> Article:
 def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """One article from a txt, md, html or json file."""
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise ArticleError(f"{path}: no such file" + (" (dangling or looping symlink)" if path.is_symlink() else ""))
     if suffix not in SUFFIXES or suffix in {".jsonl", ".ndjson"}:
         raise ArticleError(f"{path}: unsupported format {suffix or '(no extension)'!r}; use txt, md, html, json or jsonl")
     text = decode(read_bytes(path, max_bytes), str(path))

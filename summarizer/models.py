@@ -136,6 +136,7 @@ class BriefDraft(BaseModel):
     )
     key_developments: list[KeyDevelopmentDraft] = Field(
         default_factory=list,
+        min_length=1,
         max_length=5,
         description="The main events that happened or were announced, most important first.",
     )
@@ -147,7 +148,8 @@ class BriefDraft(BaseModel):
     warnings: list[WarningDraft] = Field(
         default_factory=list,
         max_length=3,
-        description="Explicit warnings, threats or cautions issued by someone. Often empty.",
+        description="Explicit warnings, threats or cautions that someone in the article issues "
+        "(the sentence says they warned, threatened, cautioned or feared). Usually empty.",
     )
 
     @model_validator(mode="after")
@@ -321,8 +323,8 @@ def constrained_draft_model(article_text: str) -> type[BriefDraft]:
 
     def listed(name: str, item: type[BaseModel]) -> Any:
         info = BriefDraft.model_fields[name]
-        limit = next(m.max_length for m in info.metadata if getattr(m, "max_length", None))
-        return (list[item], Field(default_factory=list, max_length=limit, description=info.description))  # type: ignore[valid-type]
+        bounds = {k: getattr(m, k) for m in info.metadata for k in ("min_length", "max_length") if getattr(m, k, None)}
+        return (list[item], Field(default_factory=list, description=info.description, **bounds))  # type: ignore[valid-type]
 
     return create_model(  # type: ignore[call-overload,no-any-return]
         "BriefDraft",

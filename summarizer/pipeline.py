@@ -146,7 +146,7 @@ def _assemble(
 def _without_repeats(summary: str) -> str:
     """Small models at temperature 0 sometimes loop a sentence; keep its first occurrence."""
     kept: list[str] = []
-    for sentence in grounding._SENTENCE_BREAK.split(summary.strip()):
+    for sentence in grounding.split_sentences(summary.strip()):
         if sentence.strip() and sentence.strip() not in kept:
             kept.append(sentence.strip())
     return " ".join(kept)

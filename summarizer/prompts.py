@@ -60,7 +60,12 @@ def field_guide() -> str:
         for name, info in model.model_fields.items():
             inner = _list_item_model(info.annotation)
             optional = " (or null)" if _is_optional(info.annotation) else ""
-            suffix = f" A list, at most {_max_len(info)} items; each item has:" if inner else ""
+            least = _bound(info, "min_length")
+            suffix = (
+                f" A list of {f'{least} to ' if least else 'at most '}{_bound(info, 'max_length')} items; each item has:"
+                if inner
+                else ""
+            )
             lines.append(f"{indent}- {name}{optional}: {info.description or ''}{suffix}")
             if inner:
                 walk(inner, indent + "  ")
@@ -80,8 +85,8 @@ def _is_optional(annotation: Any) -> bool:
     return type(None) in typing.get_args(annotation)
 
 
-def _max_len(info: Any) -> int | None:
-    return next((m.max_length for m in info.metadata if getattr(m, "max_length", None)), None)
+def _bound(info: Any, name: str) -> int | None:
+    return next((getattr(m, name) for m in info.metadata if getattr(m, name, None)), None)
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +107,7 @@ def render_messages(
     env = _env()
     body = (article.text if text is None else text).replace(_CLOSING_TAG, "</ article>")
     title = (article.title or "").strip()
-    if title and body.lstrip().startswith(title):
+    if title and body.lstrip().lstrip("#").lstrip().startswith(title):
         title = ""  # a .txt article's first line is its title: don't say it twice
     system = env.get_template("system.j2").render(fields=field_guide())
     user = env.get_template("user.j2").render(

@@ -20,6 +20,8 @@ SEED = ROOT / "seeds" / "000_aeb030d6c15efacd.txt"
 CORPUS = FIXTURES / "corpus10.jsonl"
 INJECTION = FIXTURES / "injection.txt"
 LONG = FIXTURES / "long.txt"
+MIXED_MD = FIXTURES / "mixed_article.md"
+MIXED_HTML = FIXTURES / "mixed_article.html"
 # The long article is briefed with a 2,560-token context budget so that it is several times
 # the window: the split/merge path is then exercised on a few minutes of CPU instead of an hour.
 LONG_SETTINGS: dict[str, Any] = {"context_tokens": 2560, "max_tokens": 768}
@@ -45,6 +47,8 @@ def fixtures() -> list[Fixture]:
         items.append(Fixture(f"corpus-{ident}", article, references=refs[ident]))
     items.append(Fixture("injection", read_article(INJECTION)))
     items.append(Fixture("long", read_article(LONG), dict(LONG_SETTINGS)))
+    items.append(Fixture("mixed-md", read_article(MIXED_MD)))
+    items.append(Fixture("mixed-html", read_article(MIXED_HTML)))
     return items
 
 

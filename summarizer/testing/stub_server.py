@@ -1,0 +1,247 @@
+"""A stub OpenAI-compatible chat server on 127.0.0.1, for benchmarks and fault injection.
+
+It is *not* a model: it answers ``/v1/chat/completions`` after a fixed latency with a
+schema-valid brief built from the article in the request (verbatim sentences as evidence, so
+grounding passes), or with a fault chosen by a seeded random draw or a fixed script:
+
+    429 / 429-no-retry-after / 500 / 502 / 503 / 401 / 400   HTTP errors
+    reset        the connection is closed without an answer
+    hang         the answer never comes (until ``hang_seconds``)
+    truncated    half a JSON body, then the connection closes
+    not-schema   valid JSON that is not a brief
+    empty-choices  ``"choices": []``
+    ungrounded   a brief whose evidence is not in the article
+
+Real model traffic is recorded from the real server; this is for the cases a real server will
+not produce on demand, and for load.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FAULTS = (
+    "429", "429-no-retry-after", "500", "502", "503", "reset", "hang", "truncated",
+    "not-schema", "empty-choices", "ungrounded", "401", "400",
+)
+_ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.S)
+
+
+@dataclass
+class StubConfig:
+    latency: float = 0.0
+    fault_rate: float = 0.0  # share of requests that get a fault drawn from ``faults``
+    faults: tuple[str, ...] = ("429", "500", "502", "503", "reset", "truncated", "not-schema", "empty-choices")
+    script: list[str] = field(default_factory=list)  # if set: the i-th request gets script[i] ("ok" = normal)
+    seed: int = 0
+    retry_after: float = 0.05
+    hang_seconds: float = 30.0
+    items: int = 3  # developments per brief
+
+
+class StubState:
+    def __init__(self, config: StubConfig):
+        self.config = config
+        self.lock = threading.Lock()
+        self.random = random.Random(config.seed)
+        self.requests = 0
+        self.outcomes: Counter[str] = Counter()
+        self.bodies: list[dict[str, Any]] = []
+        self.auth_headers: list[str] = []
+
+    def next_outcome(self) -> str:
+        with self.lock:
+            n = self.requests
+            self.requests += 1
+            if self.config.script:
+                outcome = self.config.script[n] if n < len(self.config.script) else "ok"
+            elif self.config.fault_rate and self.random.random() < self.config.fault_rate:
+                outcome = self.random.choice(self.config.faults)
+            else:
+                outcome = "ok"
+            self.outcomes[outcome] += 1
+            return outcome
+
+
+def _sentences(text: str) -> list[str]:
+    from summarizer.grounding import sentences
+
+    return sentences(text)
+
+
+def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True) -> dict[str, Any]:
+    """A schema-valid brief of the article in ``messages`` (the merge step gets headline+summary)."""
+    match = next(
+        (m for msg in messages if msg.get("role") == "user" and (m := _ARTICLE.search(msg.get("content") or ""))),
+        None,
+    )
+    if not match:  # the long-article merge call: only a headline and summary are asked for
+        return {"headline": "Merged headline of a long article.", "summary": "The parts, merged into one summary."}
+    text = re.sub(r"\A(?:(?:Title|Published): .*\n)+\n?", "", match.group(1))
+    sents = _sentences(text) or [text.strip()[:200]]
+    evidence = sents if grounded else [f"This sentence is not in the article ({i})." for i in range(len(sents))]
+    devs = [
+        {"evidence": evidence[i % len(evidence)], "what": f"Development {i + 1}.", "when": None, "where": None}
+        for i in range(min(items, len(sents)))
+    ]
+    return {
+        "headline": sents[0][:120],
+        "summary": " ".join(sents[:2])[:400],
+        "key_developments": devs,
+        "stated_positions": [],
+        "warnings": [],
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        state = self.server.state
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {}
+        with state.lock:
+            state.bodies.append(body)
+            state.auth_headers.append(self.headers.get("authorization") or "")
+        outcome = state.next_outcome()
+        if state.config.latency:
+            time.sleep(state.config.latency)
+        self._answer(outcome, body)
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._json(status, {"error": {"message": message, "type": "stub_error", "code": status}}, headers)
+
+    def _completion(self, content: str | None, body: dict[str, Any], choices: bool = True) -> dict[str, Any]:
+        prompt_chars = sum(len(m.get("content") or "") for m in body.get("messages", []))
+        return {
+            "id": "chatcmpl-stub",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "stub"),
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}] if choices else [],
+            "usage": {
+                "prompt_tokens": prompt_chars // 4,
+                "completion_tokens": len(content or "") // 4,
+                "total_tokens": prompt_chars // 4 + len(content or "") // 4,
+            },
+        }
+
+    def _answer(self, outcome: str, body: dict[str, Any]) -> None:
+        config = self.server.state.config
+        messages = body.get("messages", [])
+        if outcome == "429":
+            self._error(429, "rate limited", {"retry-after": f"{config.retry_after}"})
+        elif outcome == "429-no-retry-after":
+            self._error(429, "rate limited")
+        elif outcome in {"500", "502", "503", "401", "400"}:
+            self._error(int(outcome), f"stub fault {outcome}")
+        elif outcome == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.close()
+            self.close_connection = True
+        elif outcome == "hang":
+            time.sleep(config.hang_seconds)
+            self.close_connection = True
+        elif outcome == "truncated":
+            data = json.dumps(self._completion(json.dumps(brief_for(messages, config.items)), body)).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        elif outcome == "not-schema":
+            self._json(200, self._completion(json.dumps({"answer": "this is not a brief"}), body))
+        elif outcome == "empty-choices":
+            self._json(200, self._completion(None, body, choices=False))
+        elif outcome == "ungrounded":
+            self._json(200, self._completion(json.dumps(brief_for(messages, config.items, grounded=False)), body))
+        else:
+            self._json(200, self._completion(json.dumps(brief_for(messages, config.items)), body))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, state: StubState):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+@dataclass
+class RunningStub:
+    base_url: str
+    state: StubState
+
+    @property
+    def api_base(self) -> str:
+        return self.base_url + "/v1"
+
+
+@contextmanager
+def stub_server(config: StubConfig | None = None) -> Iterator[RunningStub]:
+    """Serve on a free 127.0.0.1 port for the duration of the ``with`` block."""
+    state = StubState(config or StubConfig())
+    server = _Server(state)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield RunningStub(f"http://{host}:{port}", state)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main() -> None:
+    """``python -m summarizer.testing.stub_server --latency 0.3 --fault-rate 0.2``: serve until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    with stub_server(StubConfig(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed)) as stub:
+        print(f"stub server at {stub.api_base}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The brief's contract: schema file in sync, grounding validators, constrained evidence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+from pydantic import ValidationError
+
+from summarizer.models import Article, BriefDraft, brief_json_schema, constrained_draft_model
+
+ARTICLE = "Mayor Jane Doe announced a new bridge on Monday. \"It opens in May,\" she said. Critics warned costs could double."
+
+
+def _draft(**changes):
+    data = {
+        "headline": "A city plans a bridge.",
+        "summary": "The mayor announced a bridge.",
+        "key_developments": [{"evidence": "Mayor Jane Doe announced a new bridge on Monday.", "what": "A bridge was announced.", "when": "on Monday", "where": None}],
+        "stated_positions": [{"quote": '"It opens in May," she said.', "actor": "Jane Doe", "role": "Mayor", "stance": "It opens in May."}],
+        "warnings": [{"evidence": "Critics warned costs could double.", "issued_by": "Critics", "about": "costs doubling", "condition": None, "audience": None}],
+    }
+    data.update(changes)
+    return data
+
+
+def test_published_schema_file_matches_the_models():
+    on_disk = json.loads((ROOT / "schemas" / "brief.schema.json").read_text())
+    assert on_disk == brief_json_schema(), "run: summarizer schema > schemas/brief.schema.json"
+
+
+def test_grounded_draft_validates_against_its_article():
+    draft = BriefDraft.model_validate(_draft(), context={"article": ARTICLE})
+    assert len(draft.key_developments) == 1
+
+
+def test_ungrounded_span_raises_a_reask_message_naming_it():
+    bad = _draft(key_developments=[{"evidence": "The mayor revealed a bridge.", "what": "x"}])
+    with pytest.raises(ValidationError) as info:
+        BriefDraft.model_validate(bad, context={"article": ARTICLE})
+    message = str(info.value)
+    assert "key_developments[0]" in message and "The mayor revealed a bridge." in message
+
+
+def test_actor_must_be_named_in_the_article():
+    bad = _draft(stated_positions=[{"quote": '"It opens in May," she said.', "actor": "Governor Smith", "stance": "x"}])
+    with pytest.raises(ValidationError, match="actor not named"):
+        BriefDraft.model_validate(bad, context={"article": ARTICLE})
+
+
+def test_lenient_last_attempt_drops_and_records_ungrounded_items():
+    ctx = {"article": ARTICLE, "drop_ungrounded": True}
+    bad = _draft(warnings=[{"evidence": "Nobody said this.", "issued_by": "Critics", "about": "x"}])
+    draft = BriefDraft.model_validate(bad, context=ctx)
+    assert draft.warnings == [] and len(draft.key_developments) == 1
+    assert [d.kind for d in ctx["dropped"]] == ["warnings"]
+    assert "Nobody said this." in ctx["dropped"][0].reason
+
+
+def test_nullish_strings_become_null():
+    draft = BriefDraft.model_validate(_draft(key_developments=[{"evidence": "Critics warned costs could double.", "what": "x", "when": "None", "where": "N/A"}]))
+    assert draft.key_developments[0].when is None and draft.key_developments[0].where is None
+
+
+def test_constrained_model_only_accepts_article_sentences():
+    model = constrained_draft_model(ARTICLE)
+    schema = json.dumps(model.model_json_schema())
+    assert "Critics warned costs could double." in schema
+    model.model_validate(_draft())
+    with pytest.raises(ValidationError):
+        model.model_validate(_draft(warnings=[{"evidence": "Critics warned.", "issued_by": "Critics", "about": "x"}]))
+
+
+def test_blank_article_is_refused():
+    with pytest.raises(ValidationError, match="empty"):
+        Article(text=" \n\t ")

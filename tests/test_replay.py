@@ -1,0 +1,67 @@
+"""Every recorded brief replays offline into a valid, grounded Brief."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import cassette, cassette_interactions, recorded_fixtures, replay_settings
+
+from summarizer import Brief, summarize
+from summarizer.grounding import fold, locate
+from summarizer.prompts import prompt_version
+
+FIXTURES = recorded_fixtures()
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_replayed_brief_is_valid_and_grounded(fx):
+    with cassette(fx.name):
+        brief = summarize(fx.article, settings=replay_settings(**fx.settings))
+
+    assert isinstance(brief, Brief)
+    Brief.model_validate_json(brief.model_dump_json())  # round-trips through the public schema
+    assert brief.headline.strip() and brief.summary.strip()
+    assert brief.items >= 1, "a news article yields at least one grounded item"
+
+    text = fx.article.text
+    spans = {s.item: s for s in brief.metadata.grounding.spans}
+    for kind, field in (("key_developments", "evidence"), ("stated_positions", "quote"), ("warnings", "evidence")):
+        for i, item in enumerate(getattr(brief, kind)):
+            value = getattr(item, field)
+            assert locate(value, text) is not None, f"{kind}[{i}].{field} not in the article: {value!r}"
+            span = spans[f"{kind}[{i}].{field}"]
+            assert fold(text[span.start : span.end]) == fold(value)
+    assert brief.metadata.grounding.verified == brief.items
+    assert brief.metadata.article_sha256 == fx.article.sha256
+    assert brief.metadata.prompt_version == prompt_version()
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_usage_and_attempts_sum_every_recorded_request(fx):
+    with cassette(fx.name):
+        brief = summarize(fx.article, settings=replay_settings(**fx.settings))
+    recorded = cassette_interactions(fx.name)
+    usages = [json.loads(i["response"]["body"]["string"])["usage"] for i in recorded]
+    assert brief.metadata.attempts == len(recorded)
+    assert brief.metadata.usage.prompt_tokens == sum(u["prompt_tokens"] for u in usages)
+    assert brief.metadata.usage.completion_tokens == sum(u["completion_tokens"] for u in usages)
+
+
+async def test_async_api_replays_the_same_traffic():
+    from summarizer import asummarize
+
+    fx = FIXTURES[0]
+    with cassette(fx.name):
+        sync_brief = summarize(fx.article, settings=replay_settings(**fx.settings))
+        async_brief = await asummarize(fx.article, settings=replay_settings(**fx.settings))
+    assert async_brief.model_dump(exclude={"metadata"}) == sync_brief.model_dump(exclude={"metadata"})
+
+
+def test_unrecorded_request_fails_instead_of_reaching_a_model():
+    from summarizer.errors import SummarizerError
+
+    fx = FIXTURES[0]
+    with cassette(fx.name), pytest.raises((SummarizerError, Exception)) as info:
+        summarize(fx.article.text + "\n\nOne more sentence nobody recorded.", settings=replay_settings())
+    assert "CannotOverwriteExistingCassette" in repr(info.value) or "Cannot" in str(info.value) or isinstance(info.value, SummarizerError)
