@@ -138,7 +138,8 @@ def _same(a: Any, b: Any, span: Callable[[Any], str], gist: Callable[[Any], str]
     sa, sb = grounding.fold(span(a)).lower(), grounding.fold(span(b)).lower()
     if sa == sb or (min(len(sa), len(sb)) > 30 and (sa in sb or sb in sa)):
         return True
-    return SequenceMatcher(None, gist(a).lower(), gist(b).lower()).ratio() >= 0.85
+    ga, gb = gist(a).lower(), gist(b).lower()
+    return min(len(ga), len(gb)) >= 30 and SequenceMatcher(None, ga, gb).ratio() >= 0.85
 
 
 def _head_messages(article: Article, results: list[CallResult]) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ instructor's validation context. ``Brief`` is the envelope users get: the draft'
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime, timezone
 from typing import Any, Literal
 
@@ -168,10 +169,13 @@ class BriefDraft(BaseModel):
         if not problems:
             return self
         if ctx.get("drop_ungrounded"):
-            drop = {(kind, index) for kind, index, _ in problems}
+            reasons: dict[tuple[str, int], list[str]] = {}
+            for kind, index, reason in problems:
+                reasons.setdefault((kind, index), []).append(reason)
+            drop = set(reasons)
             ctx.setdefault("dropped", []).extend(
-                DroppedItem(kind=kind, index=index, reason=reason, item=getattr(self, kind)[index].model_dump())
-                for kind, index, reason in problems
+                DroppedItem(kind=kind, index=index, reason="; ".join(why), item=getattr(self, kind)[index].model_dump())
+                for (kind, index), why in reasons.items()
             )
             for kind in ("key_developments", "stated_positions", "warnings"):
                 kept = [it for i, it in enumerate(getattr(self, kind)) if (kind, i) not in drop]
@@ -185,8 +189,26 @@ class BriefDraft(BaseModel):
         )
 
 
+# A warning's evidence must say someone warns; a position's quote must attribute words to someone.
+_WARNING_CUE = re.compile(
+    r"\b(warn\w*|threat\w*|caution\w*|danger\w*|risk\w*|alarm\w*|alert\w*|fear\w*|urg\w+|"
+    r"advis\w+|could|might|may|would|if|unless|must|should)\b",
+    re.IGNORECASE,
+)
+_SPEECH_CUE = re.compile(
+    r"[\"\u201c\u201d]|\b(said|says|say|told|tells|according|claim\w*|stat\w+|announc\w+|insist\w*|argu\w+|"
+    r"add\w*|believ\w+|accus\w+|den\w+|deni\w+|call\w*|urg\w+|indicat\w+|confirm\w*|suggest\w*|"
+    r"vow\w*|promis\w+|admit\w*|assert\w*|wrote|writ\w+|tweet\w*|post\w*|explain\w*|describ\w+)\b",
+    re.IGNORECASE,
+)
+
+
 def ungrounded_items(draft: BriefDraft, article: str) -> list[tuple[str, int, str]]:
-    """Every (list name, index, reason) whose span or actor the article does not support."""
+    """Every (list name, index, reason) whose span or actor the article does not support.
+
+    Besides the verbatim check, a warning's evidence must read as a warning and a position's
+    quote must attribute words to someone: a verbatim but irrelevant sentence is not support.
+    """
     problems: list[tuple[str, int, str]] = []
 
     def span(kind: str, i: int, field: str, value: str) -> None:
@@ -197,10 +219,14 @@ def ungrounded_items(draft: BriefDraft, article: str) -> list[tuple[str, int, st
         span("key_developments", i, "evidence", dev.evidence)
     for i, pos in enumerate(draft.stated_positions):
         span("stated_positions", i, "quote", pos.quote)
+        if not _SPEECH_CUE.search(pos.quote):
+            problems.append(("stated_positions", i, f"quote does not report anyone's words: {_clip(pos.quote)!r}"))
         if not grounding.names_in(pos.actor, article):
             problems.append(("stated_positions", i, f"actor not named in the article: {pos.actor!r}"))
     for i, warn in enumerate(draft.warnings):
         span("warnings", i, "evidence", warn.evidence)
+        if not _WARNING_CUE.search(warn.evidence):
+            problems.append(("warnings", i, f"evidence is not a warning, threat or caution: {_clip(warn.evidence)!r}"))
         if not grounding.names_in(warn.issued_by, article):
             problems.append(("warnings", i, f"issued_by not named in the article: {warn.issued_by!r}"))
     return problems

@@ -1,0 +1,44 @@
+# Two commands do all set-up on a fresh machine:
+#   make briefs   briefs for seeds/ from the embedded model (installs everything it needs)
+#   make test     the offline test suite (replays cassettes; no network, no model)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: briefs test live-test install-dev install-local benchmark faults cassettes clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[dev]'
+	touch $@
+
+$(VENV)/.local: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[local,dev]'
+	touch $@
+
+install-dev: $(VENV)/.dev
+install-local: $(VENV)/.local
+
+briefs: $(VENV)/.local
+	$(BIN)/summarizer run seeds -o briefs --format markdown
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+live-test: $(VENV)/.local $(VENV)/.dev
+	$(BIN)/python -m pytest -m live -o addopts="-ra --strict-markers"
+
+benchmark: $(VENV)/.dev
+	$(BIN)/python benchmarks/run_benchmark.py
+
+faults: $(VENV)/.dev
+	$(BIN)/python benchmarks/fault_scale.py
+
+cassettes: $(VENV)/.local
+	$(BIN)/python scripts/record_cassettes.py
+
+clean:
+	rm -rf $(VENV) briefs .pytest_cache

@@ -1,0 +1,88 @@
+"""The command line end to end, on replayed model traffic."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, cassette, replay_env
+from fixture_articles import SEED
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+from summarizer.grounding import locate
+from summarizer.models import Brief
+
+runner = CliRunner()
+
+
+def test_brief_prints_a_grounded_json_brief(monkeypatch):
+    replay_env(monkeypatch)
+    with cassette("seed"):
+        result = runner.invoke(app, ["brief", str(SEED)])
+    assert result.exit_code == 0, result.output
+    brief = Brief.model_validate_json(result.stdout)
+    text = SEED.read_text()
+    assert brief.key_developments
+    assert all(locate(d.evidence, text) for d in brief.key_developments)
+    assert brief.metadata.source == str(SEED)
+
+
+def test_brief_reads_stdin(monkeypatch):
+    replay_env(monkeypatch)
+    with cassette("seed"):
+        result = runner.invoke(app, ["brief", "-"], input=SEED.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert Brief.model_validate_json(result.stdout).metadata.source == "<stdin>"
+
+
+def test_brief_as_markdown(monkeypatch):
+    replay_env(monkeypatch)
+    with cassette("seed"):
+        result = runner.invoke(app, ["brief", str(SEED), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# ")
+    assert "## Key developments" in result.stdout and "\n  > " in result.stdout
+
+
+def test_schema_command_prints_the_published_schema():
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads((ROOT / "schemas" / "brief.schema.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "make,expected",
+    [
+        (lambda p: p / "missing.txt", "no such file"),
+        (lambda p: (p / "empty.txt").write_text("  \n\t\n") and p / "empty.txt", "empty article"),
+        (lambda p: (p / "blob.txt").write_bytes(b"\x7fELF\x00\x01\x02" * 50) and p / "blob.txt", "binary"),
+        (lambda p: (p / "deck.pptx").write_bytes(b"PK") and p / "deck.pptx", "unsupported format"),
+    ],
+    ids=["missing", "whitespace", "binary", "unsupported"],
+)
+def test_bad_input_is_one_clear_line_and_a_nonzero_exit(tmp_path, make, expected):
+    path = make(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarizer.cli", "brief", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_the_commands():
+    proc = subprocess.run([sys.executable, "-m", "summarizer.cli", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    for command in ("brief", "run", "schema", "eval"):
+        assert command in proc.stdout
+
+
+def test_help_does_not_import_the_model_stack():
+    code = "import sys; from summarizer.cli import app; print(sorted(m for m in ('litellm','instructor','openai','pydantic') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "[]"
