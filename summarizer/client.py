@@ -258,6 +258,28 @@ def _create_kwargs(
     }
 
 
+class _Call:
+    """One structured call's instructor client, validation context and attempt counter."""
+
+    def __init__(self, settings: Settings, endpoint: Endpoint, messages: list[dict[str, str]],
+                 article_text: str, response_model: type[BaseModel] | None, is_async: bool):
+        import instructor
+
+        self.endpoint = endpoint
+        self.context: dict[str, Any] = {"article": article_text}
+        self.attempts = _Attempts(settings, endpoint, self.context)
+        func = self.attempts.async_ if is_async else self.attempts.sync
+        self.client = instructor.from_litellm(func, mode=_mode(settings))
+        model = response_model or draft_model(endpoint, article_text)
+        self.kwargs = _create_kwargs(settings, messages, self.context, model)
+
+    def result(self, draft: Any) -> CallResult:
+        return CallResult(draft, self.attempts.attempts, self.attempts.usage, list(self.context.get("dropped", [])))
+
+    def error(self, exc: Exception) -> Exception:
+        return _translate(exc, self.attempts, self.endpoint)
+
+
 def complete(
     settings: Settings,
     endpoint: Endpoint,
@@ -266,17 +288,11 @@ def complete(
     response_model: type[BaseModel] | None = None,
 ) -> CallResult:
     """One structured call (with re-asks and transport retries), synchronously."""
-    import instructor
-
-    response_model = response_model or draft_model(endpoint, article_text)
-    context: dict[str, Any] = {"article": article_text}
-    attempts = _Attempts(settings, endpoint, context)
-    client = instructor.from_litellm(attempts.sync, mode=_mode(settings))
+    call = _Call(settings, endpoint, messages, article_text, response_model, is_async=False)
     try:
-        draft = client.chat.completions.create(**_create_kwargs(settings, messages, context, response_model))
+        return call.result(call.client.chat.completions.create(**call.kwargs))
     except Exception as exc:
-        raise _translate(exc, attempts, endpoint) from None
-    return CallResult(draft, attempts.attempts, attempts.usage, list(context.get("dropped", [])))
+        raise call.error(exc) from None
 
 
 async def acomplete(
@@ -287,17 +303,11 @@ async def acomplete(
     response_model: type[BaseModel] | None = None,
 ) -> CallResult:
     """One structured call (with re-asks and transport retries), for asyncio."""
-    import instructor
-
-    response_model = response_model or draft_model(endpoint, article_text)
-    context: dict[str, Any] = {"article": article_text}
-    attempts = _Attempts(settings, endpoint, context)
-    client = instructor.from_litellm(attempts.async_, mode=_mode(settings))
+    call = _Call(settings, endpoint, messages, article_text, response_model, is_async=True)
     try:
-        draft = await client.chat.completions.create(**_create_kwargs(settings, messages, context, response_model))
+        return call.result(await call.client.chat.completions.create(**call.kwargs))
     except Exception as exc:
-        raise _translate(exc, attempts, endpoint) from None
-    return CallResult(draft, attempts.attempts, attempts.usage, list(context.get("dropped", [])))
+        raise call.error(exc) from None
 
 
 def _describe(exc: BaseException) -> str:

@@ -47,6 +47,13 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
 
+def _begin(article: Article | str, model: str | None, settings: Settings | None, overrides: dict[str, Any]) -> tuple[Article, Settings, float]:
+    art = as_article(article)
+    cfg = _settings(settings, {"model": model, **overrides})
+    _check_size(art, cfg)
+    return art, cfg, time.perf_counter()
+
+
 def summarize(
     article: Article | str,
     model: str | None = None,
@@ -55,10 +62,7 @@ def summarize(
     **overrides: Any,
 ) -> Brief:
     """Brief one article with the configured model (the embedded one by default)."""
-    art = as_article(article)
-    cfg = _settings(settings, {"model": model, **overrides})
-    _check_size(art, cfg)
-    started = time.perf_counter()
+    art, cfg, started = _begin(article, model, settings, overrides)
     endpoint = resolve_endpoint(cfg)
     parts = chunking.plan(art.text, cfg, endpoint)
     results = [
@@ -77,16 +81,14 @@ async def asummarize(
     **overrides: Any,
 ) -> Brief:
     """Async :func:`summarize`; the parts of a long article are briefed one after another."""
-    art = as_article(article)
-    cfg = _settings(settings, {"model": model, **overrides})
-    _check_size(art, cfg)
-    started = time.perf_counter()
+    art, cfg, started = _begin(article, model, settings, overrides)
+    # Starting the embedded server blocks for seconds: keep it off the event loop.
     endpoint = await asyncio.to_thread(resolve_endpoint, cfg) if not cfg.model else resolve_endpoint(cfg)
     parts = chunking.plan(art.text, cfg, endpoint)
-    results = []
-    for i, p in enumerate(parts):
-        messages = render_messages(art, p.text, i + 1, len(parts))
-        results.append(await acomplete(cfg, endpoint, messages, p.text))
+    results = [
+        await acomplete(cfg, endpoint, render_messages(art, p.text, i + 1, len(parts)), p.text)
+        for i, p in enumerate(parts)
+    ]
     merged = await chunking.amerge_heads(cfg, endpoint, art, results, acomplete) if len(parts) > 1 else None
     return _assemble(art, cfg, endpoint, parts, results, merged, started)
 
