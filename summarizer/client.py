@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from summarizer.errors import (
     InvalidResponseError,
     ModelUnavailableError,
 )
-from summarizer.models import BriefDraft, DroppedItem, Usage, constrained_draft_model
+from summarizer.models import BriefDraft, DroppedItem, Usage, constrained_to
 from summarizer._litellm import litellm as load_litellm
 from summarizer.redact import redact
 from summarizer.settings import Settings
@@ -54,6 +55,7 @@ class Endpoint:
     api_key: str | None = None
     context_tokens: int | None = None
     constrained: bool = False  # evidence as an enum of article sentences (grammar servers)
+    embedded: bool = False
 
     def litellm_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": self.model}
@@ -84,6 +86,7 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
         key or "embedded",
         server.n_ctx,
         settings.constrain_evidence is not False,
+        embedded=True,
     )
 
 
@@ -188,7 +191,7 @@ class _Attempts:
         return {
             **kwargs,
             **self.endpoint.litellm_kwargs(),
-            "timeout": self.settings.timeout,
+            "timeout": self.settings.request_timeout(self.endpoint.embedded),
             "num_retries": 0,
             "max_retries": 0,
         }
@@ -231,10 +234,6 @@ class _Attempts:
         return self._record(response)
 
 
-def draft_model(endpoint: Endpoint, article_text: str) -> type[BaseModel]:
-    return constrained_draft_model(article_text) if endpoint.constrained else BriefDraft
-
-
 def _mode(settings: Settings) -> Any:
     import instructor
 
@@ -265,13 +264,21 @@ class _Call:
                  article_text: str, response_model: type[BaseModel] | None, is_async: bool):
         import instructor
 
-        self.endpoint = endpoint
+        self.settings, self.endpoint, self.messages = settings, endpoint, messages
+        self.article_text, self.response_model = article_text, response_model
         self.context: dict[str, Any] = {"article": article_text}
         self.attempts = _Attempts(settings, endpoint, self.context)
         func = self.attempts.async_ if is_async else self.attempts.sync
         self.client = instructor.from_litellm(func, mode=_mode(settings))
-        model = response_model or draft_model(endpoint, article_text)
-        self.kwargs = _create_kwargs(settings, messages, self.context, model)
+
+    def model(self) -> AbstractContextManager[type[BaseModel]]:
+        """The response model, narrowed to the article's sentences for grammar-constrained servers."""
+        if self.response_model is None and self.endpoint.constrained:
+            return constrained_to(self.article_text)
+        return nullcontext(self.response_model or BriefDraft)
+
+    def kwargs(self, response_model: type[BaseModel]) -> dict[str, Any]:
+        return _create_kwargs(self.settings, self.messages, self.context, response_model)
 
     def result(self, draft: Any) -> CallResult:
         return CallResult(draft, self.attempts.attempts, self.attempts.usage, list(self.context.get("dropped", [])))
@@ -289,10 +296,11 @@ def complete(
 ) -> CallResult:
     """One structured call (with re-asks and transport retries), synchronously."""
     call = _Call(settings, endpoint, messages, article_text, response_model, is_async=False)
-    try:
-        return call.result(call.client.chat.completions.create(**call.kwargs))
-    except Exception as exc:
-        raise call.error(exc) from None
+    with call.model() as model:
+        try:
+            return call.result(call.client.chat.completions.create(**call.kwargs(model)))
+        except Exception as exc:
+            raise call.error(exc) from None
 
 
 async def acomplete(
@@ -304,10 +312,11 @@ async def acomplete(
 ) -> CallResult:
     """One structured call (with re-asks and transport retries), for asyncio."""
     call = _Call(settings, endpoint, messages, article_text, response_model, is_async=True)
-    try:
-        return call.result(await call.client.chat.completions.create(**call.kwargs))
-    except Exception as exc:
-        raise call.error(exc) from None
+    with call.model() as model:
+        try:
+            return call.result(await call.client.chat.completions.create(**call.kwargs(model)))
+        except Exception as exc:
+            raise call.error(exc) from None
 
 
 def _describe(exc: BaseException) -> str:

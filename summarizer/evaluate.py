@@ -73,14 +73,6 @@ def evaluate(corpus: Path, out: Path, model: str | None = None, limit: int | Non
 
     settings = (settings or get_settings()).model_copy(update={"model": model} if model else {})
     endpoint = resolve_endpoint(settings)
-    settings = settings.model_copy(update={
-        "model": endpoint.model, "api_base": endpoint.api_base, "constrain_evidence": endpoint.constrained,
-        "context_tokens": settings.context_tokens or endpoint.context_tokens,
-    })
-    if endpoint.api_key and not settings.api_key:
-        from pydantic import SecretStr
-
-        settings = settings.model_copy(update={"api_key": SecretStr(endpoint.api_key)})
     version = prompt_version()
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = rows[:limit] if limit else rows

@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date, datetime, timezone
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
 
 from summarizer import grounding
 
@@ -326,37 +329,47 @@ def brief_json_schema() -> dict[str, Any]:
     return schema
 
 
-def constrained_draft_model(article_text: str) -> type[BriefDraft]:
-    """A ``BriefDraft`` whose evidence and quote fields may only be sentences of this article.
+_SENTENCES: ContextVar[tuple[str, ...] | None] = ContextVar("summarizer_evidence_sentences", default=None)
+_SPAN_FIELDS = (("KeyDevelopmentDraft", "evidence"), ("StatedPositionDraft", "quote"), ("WarningDraft", "evidence"))
+
+
+class _EvidenceEnumSchema:
+    """Mixin: the JSON Schema's evidence and quote fields become an enum of the article's sentences.
+
+    The sentences come from a context variable set around one model call, so one class serves
+    every article (building a pydantic class per article cost ~30 ms) and concurrent asyncio
+    tasks each see their own article.
+    """
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super().model_json_schema(*args, **kwargs)  # type: ignore[misc]
+        spans = _SENTENCES.get()
+        if spans:
+            for definition, field in _SPAN_FIELDS:
+                prop = schema["$defs"][definition]["properties"][field]
+                prop.pop("minLength", None)
+                prop["enum"] = list(spans)
+        return schema
+
+
+ConstrainedBriefDraft: type[BriefDraft] = create_model(  # type: ignore[call-overload]
+    "BriefDraft", __base__=(_EvidenceEnumSchema, BriefDraft), __doc__=BriefDraft.__doc__
+)
+
+
+@contextmanager
+def constrained_to(article_text: str) -> Iterator[type[BriefDraft]]:
+    """A ``BriefDraft`` whose schema only admits this article's sentences as evidence and quotes.
 
     Sent as the response format to servers with grammar-constrained decoding (llama.cpp, vLLM),
     the enum makes a verbatim copy the only thing the decoder can produce: a 1.5B model that
-    paraphrases "quotes" then still yields grounded evidence. Names keep the base models' names
-    so the schema reads the same to the model.
+    paraphrases "quotes" then still yields grounded evidence. Validation stays the grounding
+    validators' job, so the parsed model is the ordinary draft.
     """
-    from pydantic import create_model
-
-    spans = grounding.sentences(article_text)
-    if not spans:
-        return BriefDraft
-    Sentence = Literal[tuple(spans)]  # type: ignore[valid-type]
-
-    def narrow(base: type[BaseModel], field: str) -> type[BaseModel]:
-        info = base.model_fields[field]
-        return create_model(  # type: ignore[call-overload,no-any-return]
-            base.__name__, __base__=base, **{field: (Sentence, Field(description=info.description))}
-        )
-
-    def listed(name: str, item: type[BaseModel]) -> Any:
-        info = BriefDraft.model_fields[name]
-        bounds = {k: getattr(m, k) for m in info.metadata for k in ("min_length", "max_length") if getattr(m, k, None)}
-        return (list[item], Field(default_factory=list, description=info.description, **bounds))  # type: ignore[valid-type]
-
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        "BriefDraft",
-        __base__=BriefDraft,
-        __doc__=BriefDraft.__doc__,
-        key_developments=listed("key_developments", narrow(KeyDevelopmentDraft, "evidence")),
-        stated_positions=listed("stated_positions", narrow(StatedPositionDraft, "quote")),
-        warnings=listed("warnings", narrow(WarningDraft, "evidence")),
-    )
+    spans = tuple(grounding.sentences(article_text))
+    token = _SENTENCES.set(spans or None)
+    try:
+        yield ConstrainedBriefDraft if spans else BriefDraft
+    finally:
+        _SENTENCES.reset(token)

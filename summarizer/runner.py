@@ -75,6 +75,7 @@ class Runner:
         self.prompt_version = ""
         self.progress: Any = None
         self._limits: tuple[Any, Any] = (None, None)
+        self.taken = {r["output"]: r["source"] for r in self.manifest.records.values() if r.get("output")}
 
     # -- setup ---------------------------------------------------------------------------------
 
@@ -82,20 +83,8 @@ class Runner:
         from summarizer.client import resolve_endpoint
         from summarizer.prompts import prompt_version
 
+        # Starts the embedded server (if that is the model) once, before any article is read.
         endpoint = await asyncio.to_thread(resolve_endpoint, self.settings)
-        # Pin the resolved endpoint so every article uses the same server and model string.
-        self.settings = self.settings.model_copy(
-            update={
-                "model": endpoint.model,
-                "api_base": endpoint.api_base,
-                "context_tokens": self.settings.context_tokens or endpoint.context_tokens,
-                "constrain_evidence": endpoint.constrained,
-            }
-        )
-        if endpoint.api_key and not self.settings.api_key:
-            from pydantic import SecretStr
-
-            self.settings = self.settings.model_copy(update={"api_key": SecretStr(endpoint.api_key)})
         self.model_name = endpoint.model
         self.prompt_version = prompt_version()
         if self.o.rpm or self.o.tpm:
@@ -183,12 +172,12 @@ class Runner:
 
     def _output_name(self, item: Input) -> Path:
         name = item.output.with_name(item.output.name + ".json")
-        taken = {r.get("output") for r in self.manifest.records.values() if r.get("source") != item.source}
         n = 2
-        while str(name) in taken:
+        while self.taken.get(str(name), item.source) != item.source:  # a.txt and a.md: a.json, a-2.json
             name = item.output.with_name(f"{item.output.name}-{n}.json")
             n += 1
         inside(self.out, name)  # raises if a crafted name would escape OUT
+        self.taken[str(name)] = item.source
         return name
 
     def _write(self, item: Input, output: Path, key: str, brief: Brief, article: Article) -> None:

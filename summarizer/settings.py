@@ -33,7 +33,13 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(default=1536, gt=0, description="Completion tokens per request.")
-    timeout: float = Field(default=300.0, gt=0, description="Seconds one request may take.")
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds one request may take. Unset: 300 for a hosted model, 1800 for the "
+        "embedded one (a CPU can take minutes on a long article, and a retry after a client-side "
+        "timeout would queue behind the abandoned request).",
+    )
     max_attempts: int = Field(
         default=5, ge=1, description="Requests per model call for transport faults (429, 5xx...)."
     )
@@ -77,6 +83,9 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_model(self) -> bool:
         return self.model is None
+
+    def request_timeout(self, embedded: bool) -> float:
+        return self.timeout or (1800.0 if embedded else 300.0)
 
 
 def get_settings(**overrides: object) -> Settings:

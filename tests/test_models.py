@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 from pydantic import ValidationError
 
-from summarizer.models import Article, BriefDraft, brief_json_schema, constrained_draft_model
+from summarizer.models import Article, BriefDraft, brief_json_schema, constrained_to
 
 ARTICLE = "Mayor Jane Doe announced a new bridge on Monday. \"It opens in May,\" she said. Critics warned costs could double."
 
@@ -63,13 +63,27 @@ def test_nullish_strings_become_null():
     assert draft.key_developments[0].when is None and draft.key_developments[0].where is None
 
 
-def test_constrained_model_only_accepts_article_sentences():
-    model = constrained_draft_model(ARTICLE)
-    schema = json.dumps(model.model_json_schema())
-    assert "Critics warned costs could double." in schema
-    model.model_validate(_draft())
-    with pytest.raises(ValidationError):
-        model.model_validate(_draft(warnings=[{"evidence": "Critics warned.", "issued_by": "Critics", "about": "x"}]))
+def test_constrained_schema_enumerates_only_article_sentences():
+    with constrained_to(ARTICLE) as model:
+        schema = model.model_json_schema()
+    evidence = schema["$defs"]["KeyDevelopmentDraft"]["properties"]["evidence"]
+    assert evidence["enum"] == ["Mayor Jane Doe announced a new bridge on Monday.", '"It opens in May," she said.', "Critics warned costs could double."]
+    assert schema["$defs"]["StatedPositionDraft"]["properties"]["quote"]["enum"] == evidence["enum"]
+    assert schema["title"] == "BriefDraft"
+    # Outside the call the same class describes the plain schema again.
+    assert "enum" not in model.model_json_schema()["$defs"]["KeyDevelopmentDraft"]["properties"]["evidence"]
+
+
+async def test_concurrent_calls_each_see_their_own_article():
+    import asyncio
+
+    async def schema_for(text):
+        with constrained_to(text) as model:
+            await asyncio.sleep(0.01)
+            return model.model_json_schema()["$defs"]["WarningDraft"]["properties"]["evidence"]["enum"]
+
+    a, b = await asyncio.gather(schema_for("First article sentence here."), schema_for("Second article sentence here."))
+    assert a == ["First article sentence here."] and b == ["Second article sentence here."]
 
 
 def test_blank_article_is_refused():

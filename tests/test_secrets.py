@@ -1,0 +1,165 @@
+"""A recognisable fake key goes to the model server and nowhere else: not stdout, not stderr at
+-vv, not any output, manifest or error record, whatever faults the server injects."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summarizer.errors import ConfigurationError
+from summarizer.runner import RunOptions, run_sync
+from summarizer.settings import Settings
+from summarizer.testing.stub_server import StubConfig, stub_server
+
+KEY = "sk-fake-SUMMARIZER-TEST-KEY-1234567890"
+# The whole key, and the part of it no masking scheme should let through.
+FRAGMENTS = (KEY, "SUMMARIZER-TEST-KEY", "TEST-KEY-1234567890")
+ARTICLES = {
+    "a.txt": "The council voted on Tuesday to close the old library. Mayor Ana Ruiz said the building was unsafe.",
+    "b.md": "# Port strike\n\nDock workers walked out on Monday. The union said talks had failed.",
+    "c.txt": "Heavy rain flooded the valley overnight. Rescue teams evacuated two villages.",
+}
+
+
+def _articles(root: Path, names: list[str] | None = None) -> Path:
+    src = root / "in"
+    src.mkdir()
+    for name in names or list(ARTICLES):
+        (src / name).write_text(ARTICLES[name])
+    return src
+
+
+def _env(stub, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
+    env.update(
+        OPENAI_API_KEY=KEY,
+        SUMMARIZER_API_KEY=KEY,
+        SUMMARIZER_MODEL="openai/stub",
+        SUMMARIZER_API_BASE=stub.api_base,
+        SUMMARIZER_RETRY_MAX_WAIT="0.05",
+        SUMMARIZER_TIMEOUT="5",
+        NO_COLOR="1",
+    )
+    env.update(extra)
+    return env
+
+
+def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "summarizer", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def _leaks(text: str) -> list[str]:
+    return [f for f in FRAGMENTS if f in text]
+
+
+def _leaks_in_tree(root: Path) -> dict[str, list[str]]:
+    found = {}
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            if hits := _leaks(path.read_bytes().decode("utf-8", errors="replace")):
+                found[str(path.relative_to(root))] = hits
+    return found
+
+
+def _assert_key_reached_the_server(stub) -> None:
+    assert stub.state.auth_headers, "the stub saw no request: the test would prove nothing"
+    assert set(stub.state.auth_headers) == {f"Bearer {KEY}"}
+
+
+def test_key_never_written_by_a_run_with_transient_faults(tmp_path):
+    """One article's five attempts all fail (500, 429, 503, 429 without Retry-After, 502); the rest
+    are briefed; an empty file fails on input. Nothing written anywhere contains the key."""
+    src = _articles(tmp_path)
+    (src / "empty.txt").write_text("")
+    out = tmp_path / "out"
+    script = ["500", "429", "503", "429-no-retry-after", "502"]
+    with stub_server(StubConfig(script=script, retry_after=0.05)) as stub:
+        proc = _cli(["run", str(src), "-o", str(out), "-c", "1", "-vv"], _env(stub, SUMMARIZER_MAX_ATTEMPTS="5"), tmp_path)
+        _assert_key_reached_the_server(stub)
+        assert stub.state.requests == len(script) + 2
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "DEBUG" in proc.stderr, "-vv must actually log at debug level for this test to mean anything"
+
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert sorted(e["kind"] for e in errors) == ["ModelUnavailableError", "input"]
+    assert len((out / "briefs.jsonl").read_text().splitlines()) == 2
+    assert (out / ".summarizer" / "manifest.jsonl").is_file() and list((out / ".summarizer" / "briefs").iterdir())
+
+    assert _leaks(proc.stdout) == []
+    assert _leaks(proc.stderr) == []
+    assert _leaks_in_tree(tmp_path) == {}, "the key was written to a file"
+
+
+def test_a_401_stops_the_run_at_once_naming_the_setting(tmp_path):
+    src = _articles(tmp_path, ["a.txt"])
+    out = tmp_path / "out"
+    with stub_server(StubConfig(script=["401"] * 10)) as stub:
+        proc = _cli(["run", str(src), "-o", str(out), "-vv"], _env(stub), tmp_path)
+        _assert_key_reached_the_server(stub)
+        assert stub.state.requests == 1, "a rejected key is not retried"
+    assert proc.returncode == 1
+    final = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(final) == 1 and "401" in final[0] and "API_KEY" in final[0], proc.stderr[-3000:]
+    (error,) = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert error["kind"] == "configuration" and "API_KEY" in error["reason"]
+
+    assert _leaks(proc.stdout) == []
+    assert _leaks(proc.stderr) == []
+    assert _leaks_in_tree(tmp_path) == {}
+
+
+@pytest.mark.xfail(
+    reason="runner.Runner.handle checks self.fatal only before loading an input, and Runner._brief does "
+    "not re-check it after acquiring the concurrency slot: inputs already scheduled (up to "
+    "2*concurrency+2) still send a request with the rejected key after the first 401",
+    strict=True,
+)
+def test_a_401_sends_no_further_requests_for_queued_articles(tmp_path):
+    src = _articles(tmp_path)
+    out = tmp_path / "out"
+    with stub_server(StubConfig(script=["401"] * 10)) as stub:
+        settings = Settings(model="openai/stub", api_base=stub.api_base, api_key=KEY, timeout=2, retry_max_wait=0.05)
+        with pytest.raises(ConfigurationError, match="API_KEY"):
+            run_sync(RunOptions(paths=[str(src)], out=out, settings=settings, concurrency=1, quiet=True))
+        assert stub.state.requests == 1, f"{stub.state.requests} requests were sent with a key already rejected"
+
+
+@pytest.fixture(scope="module")
+def brief_at_vv(tmp_path_factory):
+    """`summarizer brief FILE -vv` against a stub that fails once with a 500."""
+    root = tmp_path_factory.mktemp("brief")
+    src = _articles(root, ["a.txt"])
+    with stub_server(StubConfig(script=["500", "ok"], retry_after=0.05)) as stub:
+        proc = _cli(["brief", str(src / "a.txt"), "-vv"], _env(stub), root)
+        auth, requests = list(stub.state.auth_headers), stub.state.requests
+    return {"proc": proc, "auth": auth, "requests": requests, "root": root}
+
+
+def test_key_never_written_by_brief(brief_at_vv):
+    proc = brief_at_vv["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert brief_at_vv["requests"] == 2 and set(brief_at_vv["auth"]) == {f"Bearer {KEY}"}
+    assert "DEBUG" in proc.stderr
+    assert '"headline"' in proc.stdout and '"attempts": 2' in proc.stdout
+    assert _leaks(proc.stdout) == []
+    assert _leaks(proc.stderr) == []
+    assert _leaks_in_tree(brief_at_vv["root"]) == {}
+
+
+@pytest.mark.xfail(
+    reason="cli._logging sets the 'LiteLLM' logger to DEBUG at -vv but leaves litellm's own "
+    "LevelRoutingStreamHandler on it, which writes records below WARNING to stdout: "
+    "`summarizer brief FILE -vv > brief.json` is not JSON",
+    strict=True,
+)
+def test_brief_stdout_is_only_the_brief_at_vv(brief_at_vv):
+    proc = brief_at_vv["proc"]
+    assert proc.returncode == 0
+    json.loads(proc.stdout)
