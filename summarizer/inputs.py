@@ -21,6 +21,8 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".json", ".jsonl", ".ndjson"}
 TEXT_FIELDS = ("text", "content", "body", "article")
 DEFAULT_MAX_BYTES = 2_000_000
+MIN_HTML_WORDS = 20  # less than this after extraction is a menu or a stub, not an article
+_PREFERRED_LEGACY = ("cp1252", "latin_1", "iso8859_15")
 
 
 def decode(data: bytes, source: str) -> str:
@@ -33,10 +35,15 @@ def decode(data: bytes, source: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise ArticleError(f"{source}: not text in any known encoding")
-    return str(best)
+    # Short Western texts decode equally "cleanly" as cp1250/cp1257/cp775; among the tied best
+    # guesses prefer Windows-1252, by far the most common legacy encoding of news text.
+    least = min(m.percent_chaos for m in matches)
+    tied = [m for m in matches if m.percent_chaos <= least + 0.5]
+    chosen = next((m for m in tied if m.encoding in _PREFERRED_LEGACY), tied[0])
+    return str(chosen)
 
 
 def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -48,6 +55,8 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if path.is_dir():
         raise ArticleError(f"{path}: is a directory")
+    if not path.is_file():
+        raise ArticleError(f"{path}: not a regular file (a pipe, socket or device), not an article")
     if size > max_bytes:
         raise ArticleError(f"{path}: {size:,} bytes, over the {max_bytes:,}-byte limit for one article")
     try:
@@ -74,8 +83,12 @@ def html_article(html: str, source: str) -> Article:
     extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     doc = extracted.as_dict() if hasattr(extracted, "as_dict") else (extracted or {})
     text = doc.get("text") or ""
-    if not text.strip():
-        raise ArticleError(f"{source}: no article text found in the HTML (only scripts, navigation or markup)")
+    words = len(text.split())
+    if words < MIN_HTML_WORDS:
+        raise ArticleError(
+            f"{source}: no article text found in the HTML ({words} words after removing scripts, "
+            "navigation and markup)"
+        )
     return Article(
         text=text, title=doc.get("title"), url=doc.get("url"), published=_date(doc.get("date")), source_id=source
     )
@@ -117,8 +130,8 @@ def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     return text_article(text, str(path), markdown=suffix in {".md", ".markdown"})
 
 
-def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple[str, Article | ArticleError]]:
-    """(id, article or error) per line; a broken line is an error for that line only."""
+def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple[str, str, Article | ArticleError]]:
+    """(id, source, article or error) per line; a broken line is an error for that line only."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
@@ -129,11 +142,11 @@ def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple
                     raise ArticleError(f"{source}: line of {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
                 record = json.loads(decode(raw, source))
                 ident = str(record.get("id")) if isinstance(record, dict) and record.get("id") is not None else f"line-{number}"
-                yield ident, record_article(record, source)
+                yield ident, source, record_article(record, source)
             except json.JSONDecodeError as exc:
-                yield f"line-{number}", ArticleError(f"{source}: invalid JSON ({exc.msg})")
+                yield f"line-{number}", source, ArticleError(f"{source}: invalid JSON ({exc.msg})")
             except ArticleError as exc:
-                yield f"line-{number}", exc
+                yield f"line-{number}", source, exc
 
 
 def _str(value: Any) -> str | None:

@@ -28,6 +28,10 @@ from summarizer.sources import Input, iter_inputs
 log = logging.getLogger(__name__)
 
 
+class _Stopped(Exception):
+    """An input not attempted because the run stopped on a configuration error."""
+
+
 @dataclass
 class RunOptions:
     paths: list[str]
@@ -121,6 +125,8 @@ class Runner:
             return
         try:
             brief, reused = await self._brief(article, key, slots)
+        except _Stopped:
+            return  # the run is stopping on a configuration error; a re-run picks this input up
         except ConfigurationError as exc:
             self.fatal = self.fatal or exc
             self._failed(item, str(exc), "configuration")
@@ -149,6 +155,8 @@ class Runner:
         self.inflight[key] = future
         try:
             async with slots:
+                if self.fatal:  # a bad key or model: don't send more doomed requests
+                    raise _Stopped
                 await self._rate_limit(article)
                 from summarizer.pipeline import asummarize
 
@@ -201,15 +209,17 @@ class Runner:
         else:
             self.stats.failed += 1
         self.manifest.record(item.source, "skipped" if kind == "unsupported" else "failed", kind=kind, reason=reason)
-        self._tick(item, f"{'skipped' if kind == 'unsupported' else 'FAILED'}: {reason}", error=True)
+        label = "skipped" if kind == "unsupported" else "FAILED"
+        shown = reason if reason.startswith(item.source) else f"{item.source}: {reason}"
+        self._tick(item, f"{label}: {shown}", error=True, prefixed=True)
 
     # -- reporting -----------------------------------------------------------------------------
 
-    def _tick(self, item: Input, message: str, error: bool = False) -> None:
+    def _tick(self, item: Input, message: str, error: bool = False, prefixed: bool = False) -> None:
         if self.progress is not None:
             self.progress.advance(self.stats, message if error else None)
         elif not self.o.quiet:
-            print(f"{item.source}: {message}", file=sys.stderr, flush=True)
+            print(message if prefixed else f"{item.source}: {message}", file=sys.stderr, flush=True)
 
     def finish(self) -> None:
         """Rewrite briefs.jsonl and errors.jsonl from the manifest: exact, whatever was interrupted."""

@@ -68,12 +68,11 @@ def _file_inputs(path: Path, base: Path, max_bytes: int) -> Iterator[Input]:
 def _jsonl_index(path: Path, folder: Path, max_bytes: int) -> Iterator[Input]:
     """One Input per JSONL line, read as the runner pulls them (the file is never loaded whole)."""
     seen: dict[str, int] = {}
-    for ident, item in read_jsonl(path, max_bytes):
+    for ident, source, item in read_jsonl(path, max_bytes):
         count = seen.get(ident, 0)
         seen[ident] = count + 1
         name = safe_component(ident if count == 0 else f"{ident}-{count + 1}")
-        source = item.source_id if isinstance(item, Article) else str(item).split(": ", 1)[0]
-        yield Input(source or f"{path}", folder / name, _constant(item))
+        yield Input(source, folder / name, _constant(item))
 
 
 def _constant(item: Article | ArticleError) -> Callable[[], Article]:

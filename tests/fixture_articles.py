@@ -42,7 +42,7 @@ def corpus_references() -> dict[str, list[str]]:
 def fixtures() -> list[Fixture]:
     refs = corpus_references()
     items = [Fixture("seed", read_article(SEED))]
-    for ident, article in read_jsonl(CORPUS):
+    for ident, _, article in read_jsonl(CORPUS):
         assert isinstance(article, Article), article
         items.append(Fixture(f"corpus-{ident}", article, references=refs[ident]))
     items.append(Fixture("injection", read_article(INJECTION)))

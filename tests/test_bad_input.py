@@ -226,11 +226,6 @@ def test_an_unreadable_file_gets_a_reason(tmp_path):
         locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
 
 
-@pytest.mark.xfail(
-    reason="inputs.read_bytes opens a FIFO like a regular file, so a named pipe in the input folder "
-    "blocks the run until something writes to it (and is then 'empty' or briefed)",
-    strict=True,
-)
 def test_a_named_pipe_is_refused_without_blocking_the_run(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -262,11 +257,6 @@ def test_a_named_pipe_is_refused_without_blocking_the_run(tmp_path):
     _assert_one_line_reason(errors[0], str(pipe), "regular file", "fifo", "pipe")
 
 
-@pytest.mark.xfail(
-    reason="inputs.html_article: trafilatura falls back to the menu text, so a page of scripts and "
-    "navigation is briefed ('Home World Sport About us') instead of refused",
-    strict=True,
-)
 def test_html_of_scripts_and_navigation_is_refused(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -282,11 +272,6 @@ def test_html_of_scripts_and_navigation_is_refused(tmp_path):
 # -- odd but valid ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="inputs.decode: charset_normalizer's best guess for cp1252 bytes is cp1250/cp775/cp1257, "
-    "so 'Zürich café – naïve' reaches the model as mojibake ('Z³rich cafķ ¢ na’ve')",
-    strict=True,
-)
 @pytest.mark.parametrize("encoding", ["cp1252"])
 def test_a_legacy_encoded_article_is_decoded_correctly(tmp_path, encoding):
     src, out = tmp_path / "in", tmp_path / "out"
@@ -358,11 +343,6 @@ def test_a_jsonl_id_that_climbs_out_stays_inside_out(tmp_path):
     assert not list(tmp_path.glob("**/x.json")), "no output lands at the crafted path"
 
 
-@pytest.mark.xfail(
-    reason="sources._jsonl_index takes a broken line's source from str(error).split(': ')[0], so in a "
-    "file whose name contains ': ' every broken line gets the same truncated source and only one survives",
-    strict=True,
-)
 def test_broken_lines_in_a_jsonl_file_named_with_a_colon_are_each_recorded(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -373,22 +353,20 @@ def test_broken_lines_in_a_jsonl_file_named_with_a_colon_are_each_recorded(tmp_p
     _assert_accounted_once(out, {f"{batch}:1", f"{batch}:2", f"{batch}:3"})
 
 
-@pytest.mark.xfail(
-    reason="runner.Runner._output_name only avoids names already in the manifest, which is written "
-    "after the brief: inputs in flight together (report.txt, report.md, report.html) all get report.json "
-    "and overwrite each other's output",
-    strict=True,
-)
 def test_inputs_with_the_same_stem_keep_separate_outputs(tmp_path):
+    """report.txt, report.md and report.json are in flight together; none overwrites another's output."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     (src / "report.txt").write_text("The text article is about trains. Trains were late on Monday.")
     (src / "report.md").write_text("The markdown article is about boats. Boats were early on Tuesday.")
+    (src / "report.json").write_text(json.dumps({"text": "The JSON article is about planes. Planes were grounded on Friday."}))
+    sources = {str(src / n) for n in ("report.txt", "report.md", "report.json")}
     with stub_server() as stub:
         assert _run(src, out, stub) == 0
-    briefs, _ = _assert_accounted_once(out, {str(src / "report.txt"), str(src / "report.md")})
+        assert _run(src, out, stub) == 0 and stub.state.requests == 3, "a re-run keeps the names and redoes nothing"
+    briefs, _ = _assert_accounted_once(out, sources)
     outputs = [b["output"] for b in briefs]
-    assert len(set(outputs)) == 2, f"two inputs share one output file: {outputs}"
+    assert len(set(outputs)) == 3, f"inputs share an output file: {outputs}"
     for b in briefs:
         assert json.loads((out / b["output"]).read_text())["metadata"]["source"] == b["source"]
 
@@ -424,8 +402,9 @@ def test_a_mixed_folder_accounts_for_every_input_once_and_prints_failures(tmp_pa
         assert e["status"] == "failed" and e["reason"] and "\n" not in e["reason"]
 
     err = capsys.readouterr().err
-    failed_lines = [line for line in err.splitlines() if ": FAILED: " in line]
+    failed_lines = [line for line in err.splitlines() if line.startswith("FAILED: ")]
     assert len(failed_lines) == len(bad), err
     for e in errors:
-        assert f"{e['source']}: FAILED: {e['reason']}" in failed_lines
+        shown = e["reason"] if e["reason"].startswith(e["source"]) else f"{e['source']}: {e['reason']}"
+        assert f"FAILED: {shown}" in failed_lines
     assert "summary: briefed=4" in err and "failed=" + str(len(bad)) in err
