@@ -8,6 +8,7 @@ reported in the *original* article, so a reader can highlight the exact characte
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,58 +29,66 @@ _QUOTES_AND_SPACE = " \t\r\n\"'"
 MAX_ELISION_GAP = 400
 
 
+_FOLD_GAPS = re.compile(r"\s+|\u2026")
+
+
 @dataclass(frozen=True)
 class NormalizedText:
-    """Text folded for matching, with a map from each folded character to its original offset."""
+    """Text folded for matching, and how to map a folded index back to the original.
+
+    The folded text is a run of segments: copied ones (offsets shift linearly) and replaced
+    ones (a whitespace run folded to " ", "…" expanded to "..."), which map to where the
+    replaced characters began.
+    """
 
     text: str
-    offsets: tuple[int, ...]  # offsets[i] = index in the original of folded char i; len = len+1
+    starts: tuple[int, ...]  # folded index where each segment begins
+    origins: tuple[int, ...]  # original index where each segment begins
+    copied: tuple[bool, ...]
+
+    def original(self, index: int) -> int:
+        k = bisect_right(self.starts, index) - 1
+        return self.origins[k] + (index - self.starts[k] if self.copied[k] else 0)
 
 
-def _fold_char_stream(original: str) -> NormalizedText:
+def _fold_text(original: str) -> NormalizedText:
+    text = original.translate(_TRANSLATE)  # one character for one: offsets are unchanged
     out: list[str] = []
-    offsets: list[int] = []
-    pending_space_at: int | None = None
-    i = 0
-    n = len(original)
-    while i < n:
-        ch = original[i]
-        if ch == "\u2026":
-            if pending_space_at is not None and out:
-                out.append(" ")
-                offsets.append(pending_space_at)
-            pending_space_at = None
-            for _ in range(3):
-                out.append(".")
-                offsets.append(i)
-            i += 1
-            continue
-        ch = ch.translate(_TRANSLATE)
-        if ch.isspace():
-            if pending_space_at is None:
-                pending_space_at = i
-            i += 1
-            continue
-        if pending_space_at is not None and out:
-            out.append(" ")
-            offsets.append(pending_space_at)
-        pending_space_at = None
-        out.append(ch)
-        offsets.append(i)
-        i += 1
-    offsets.append(n if not offsets else offsets[-1] + 1)
-    return NormalizedText("".join(out), tuple(offsets))
+    starts: list[int] = []
+    origins: list[int] = []
+    copied: list[bool] = []
+    pos = length = 0
+
+    def emit(piece: str, origin: int, is_copy: bool) -> None:
+        nonlocal length
+        starts.append(length)
+        origins.append(origin)
+        copied.append(is_copy)
+        out.append(piece)
+        length += len(piece)
+
+    for gap in _FOLD_GAPS.finditer(text):
+        if gap.start() > pos:
+            emit(text[pos : gap.start()], pos, True)
+        if gap.group() == "\u2026":
+            emit("...", gap.start(), False)
+        elif length and gap.end() < len(text):  # no space at either end
+            emit(" ", gap.start(), False)
+        pos = gap.end()
+    if pos < len(text):
+        emit(text[pos:], pos, True)
+    return NormalizedText("".join(out), tuple(starts) or (0,), tuple(origins) or (0,), tuple(copied) or (True,))
 
 
 @lru_cache(maxsize=64)
 def normalize_article(article: str) -> NormalizedText:
     """Fold an article once; cached because every item of a brief is looked up in it."""
-    return _fold_char_stream(article)
+    return _fold_text(article)
 
 
 def fold(text: str) -> str:
     """Fold a quoted span the same way the article is folded, minus wrapping quote marks."""
-    return _fold_char_stream(text.strip(_QUOTES_AND_SPACE)).text.strip(_QUOTES_AND_SPACE)
+    return _fold_text(text.strip(_QUOTES_AND_SPACE)).text.strip(_QUOTES_AND_SPACE)
 
 
 def locate(span: str, article: str) -> tuple[int, int] | None:
@@ -99,7 +108,7 @@ def locate(span: str, article: str) -> tuple[int, int] | None:
     while start != -1:
         end = _match_rest(norm.text, pieces, start + len(pieces[0]))
         if end is not None:
-            return norm.offsets[start], norm.offsets[end - 1] + 1
+            return norm.original(start), norm.original(end - 1) + 1
         start = norm.text.find(pieces[0], start + 1)
     return None
 

@@ -8,6 +8,7 @@ instructor's validation context. ``Brief`` is the envelope users get: the draft'
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from datetime import date, datetime, timezone
@@ -128,6 +129,8 @@ class WarningDraft(_Draft):
     )
 
 
+# Every field of the draft is required (lists may be empty where allowed): with grammar-
+# constrained decoding an optional key lets a small model close the object early, skipping them.
 class BriefDraft(BaseModel):
     """A brief of one news article. Every evidence and quote is copied verbatim from the article."""
 
@@ -139,18 +142,15 @@ class BriefDraft(BaseModel):
         description="Two to four sentences: what happened, to whom, and why it matters.",
     )
     key_developments: list[KeyDevelopmentDraft] = Field(
-        default_factory=list,
         min_length=1,
         max_length=5,
         description="The main events that happened or were announced, most important first.",
     )
     stated_positions: list[StatedPositionDraft] = Field(
-        default_factory=list,
         max_length=5,
         description="What named actors said or claimed. Empty if nobody is quoted or cited.",
     )
     warnings: list[WarningDraft] = Field(
-        default_factory=list,
         max_length=3,
         description="Explicit warnings, threats or cautions that someone in the article issues "
         "(the sentence says they warned, threatened, cautioned or feared). Usually empty.",
@@ -330,6 +330,7 @@ def brief_json_schema() -> dict[str, Any]:
 
 
 _SENTENCES: ContextVar[tuple[str, ...] | None] = ContextVar("summarizer_evidence_sentences", default=None)
+_SCHEMA_CACHE: dict[tuple[str, ...], dict[str, Any]] = {}
 _SPAN_FIELDS = (("KeyDevelopmentDraft", "evidence"), ("StatedPositionDraft", "quote"), ("WarningDraft", "evidence"))
 
 
@@ -343,7 +344,12 @@ class _EvidenceEnumSchema:
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        schema: dict[str, Any] = super().model_json_schema(*args, **kwargs)  # type: ignore[misc]
+        # instructor wraps the model in a fresh subclass per call and asks for its schema each
+        # time; pydantic takes ~5 ms to build it, so build it once per name and docstring.
+        key = (cls.__name__, cls.__doc__, repr(args), repr(sorted(kwargs.items())))
+        if key not in _SCHEMA_CACHE:
+            _SCHEMA_CACHE[key] = super().model_json_schema(*args, **kwargs)  # type: ignore[misc]
+        schema = copy.deepcopy(_SCHEMA_CACHE[key])
         spans = _SENTENCES.get()
         if spans:
             for definition, field in _SPAN_FIELDS:

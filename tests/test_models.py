@@ -89,3 +89,19 @@ async def test_concurrent_calls_each_see_their_own_article():
 def test_blank_article_is_refused():
     with pytest.raises(ValidationError, match="empty"):
         Article(text=" \n\t ")
+
+
+def test_cached_constrained_schema_equals_a_fresh_pydantic_schema():
+    from instructor.v2.core.function_calls import response_schema
+    from pydantic.json_schema import GenerateJsonSchema
+
+    with constrained_to(ARTICLE) as model:
+        wrapped = response_schema(model)  # what instructor sends, built anew per call
+        cached = wrapped.model_json_schema()
+        again = response_schema(model).model_json_schema()
+    fresh = GenerateJsonSchema(by_alias=True).generate(wrapped.__pydantic_core_schema__, mode="validation")
+    for definition, field in (("KeyDevelopmentDraft", "evidence"), ("StatedPositionDraft", "quote"), ("WarningDraft", "evidence")):
+        prop = fresh["$defs"][definition]["properties"][field]
+        prop.pop("minLength")
+        prop["enum"] = cached["$defs"][definition]["properties"][field]["enum"]
+    assert cached == fresh == again
