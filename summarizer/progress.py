@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 
 class _Bar:
-    def __init__(self) -> None:
+    def __init__(self, total: int | None) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -25,7 +25,7 @@ class _Bar:
             console=self.console,
             transient=False,
         )
-        self.task = self.progress.add_task("run", total=None, done=0, failed=0, skipped=0, tokens=0)
+        self.task = self.progress.add_task("run", total=total, done=0, failed=0, skipped=0, tokens=0)
 
     def advance(self, stats: Any, error: str | None = None) -> None:
         if error:
@@ -41,11 +41,11 @@ class _Bar:
 
 
 @contextmanager
-def make_progress(quiet: bool) -> Iterator[_Bar | None]:
+def make_progress(quiet: bool, total: Callable[[], int | None]) -> Iterator[_Bar | None]:
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    bar = _Bar()
+    bar = _Bar(total())
     with bar.progress:
         yield bar
 

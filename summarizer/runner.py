@@ -265,7 +265,9 @@ async def run(options: RunOptions) -> int:
     window = concurrency * 2 + 2  # inputs loaded ahead of the model: keeps memory flat
     from summarizer.progress import make_progress
 
-    with make_progress(options.quiet) as progress:
+    from summarizer.sources import count_inputs
+
+    with make_progress(options.quiet, lambda: count_inputs(options.paths)) as progress:
         runner.progress = progress
         pending: set[asyncio.Task[None]] = set()
         for item in iter_inputs(options.paths, options.max_bytes):

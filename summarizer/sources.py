@@ -81,40 +81,67 @@ def _constant(item: Article | ArticleError) -> Callable[[], Article]:
     return lambda: item
 
 
+def _files(arg: str) -> Iterator[tuple[Path, Path] | str]:
+    """(file, base its output name is relative to) for one argument; the argument itself if it
+    names nothing. Folders are walked recursively in sorted order, hidden entries skipped."""
+    path = Path(arg)
+    if path.is_dir():
+        yield from _walk(path, path)
+    elif path.exists() or path.is_symlink():
+        yield path, path.parent
+    elif glob.has_magic(arg):
+        base = Path(_glob_base(arg))
+        matches = sorted(glob.glob(arg, recursive=True))
+        if not matches:
+            yield arg
+        for match in map(Path, matches):
+            yield from _walk(match, base) if match.is_dir() else [(match, base)]
+    else:
+        yield arg
+
+
+def _walk(root: Path, base: Path) -> Iterator[tuple[Path, Path]]:
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(folder) / name, base
+
+
 def iter_inputs(args: list[str], max_bytes: int) -> Iterator[Input]:
-    """Every input named by ``args``, folders walked recursively in sorted order."""
+    """Every input named by ``args``, lazily."""
     for arg in args:
         if arg == "-":
             yield Input("<stdin>", Path("stdin"), lambda: text_article(decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>"))
             continue
-        path = Path(arg)
-        if path.is_dir():
-            yield from _walk(path, max_bytes)
-        elif path.exists() or path.is_symlink():
-            yield from _file_inputs(path, path.parent, max_bytes)
-        elif glob.has_magic(arg):
-            matches = sorted(glob.glob(arg, recursive=True))
-            base = Path(_glob_base(arg))
-            if not matches:
-                yield Input(arg, Path(safe_component(arg)), _fail(ArticleError(f"{arg}: no file matches this pattern")))
-            for match in matches:
-                m = Path(match)
-                if m.is_dir():
-                    yield from _walk(m, max_bytes, base)
-                else:
-                    yield from _file_inputs(m, base, max_bytes)
-        else:
-            yield Input(arg, Path(safe_component(Path(arg).name or arg)), _fail(ArticleError(f"{arg}: no such file or folder")))
+        for found in _files(arg):
+            if isinstance(found, str):
+                reason = "no file matches this pattern" if glob.has_magic(found) else "no such file or folder"
+                yield Input(found, Path(safe_component(Path(found).name or found)), _fail(ArticleError(f"{found}: {reason}")))
+            else:
+                yield from _file_inputs(found[0], found[1], max_bytes)
 
 
-def _walk(root: Path, max_bytes: int, base: Path | None = None) -> Iterator[Input]:
-    base = base or root
-    for folder, dirs, files in os.walk(root, followlinks=False, onerror=None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            yield from _file_inputs(Path(folder) / name, base, max_bytes)
+def count_inputs(args: list[str]) -> int | None:
+    """How many inputs ``iter_inputs`` will yield, for a progress bar's ETA (None for stdin).
+
+    Walks the same folders but reads nothing except JSONL files, whose lines it counts.
+    """
+    if "-" in args:
+        return None
+    total = 0
+    for arg in args:
+        for found in _files(arg):
+            path = None if isinstance(found, str) else found[0]
+            if path is not None and path.suffix.lower() in {".jsonl", ".ndjson"} and path.is_file():
+                try:
+                    with path.open("rb") as handle:
+                        total += sum(1 for line in handle if line.strip())
+                    continue
+                except OSError:
+                    pass
+            total += 1
+    return total
 
 
 def _glob_base(pattern: str) -> str:
