@@ -45,6 +45,7 @@ def main(names: list[str]) -> int:
     for fx in chosen:
         cfg = base.model_copy(update=fx.settings)
         started = time.perf_counter()
+        (CASSETTE_DIR / f"{fx.name}.yaml").unlink(missing_ok=True)  # vcrpy would append to it
         with recorder.use_cassette(fx.name):
             brief = summarize(fx.article, settings=cfg)
         took = time.perf_counter() - started

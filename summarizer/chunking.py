@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from summarizer import grounding
 from summarizer._litellm import litellm
 from summarizer.client import CallResult, Endpoint
-from summarizer.models import Article, BriefDraft
+from summarizer.models import SUMMARY_MAX_CHARS, Article, BriefDraft
 from summarizer.settings import Settings
 
 DEFAULT_CONTEXT = 8192  # when neither the settings nor litellm know the model's window
@@ -36,9 +36,13 @@ class Part:
 class HeadDraft(BaseModel):
     """Headline and summary of a whole article, written from the briefs of its parts."""
 
-    headline: str = Field(min_length=1, description="One neutral sentence saying what the article is about.")
+    headline: str = Field(
+        min_length=1, max_length=200, description="One neutral sentence saying what the article is about."
+    )
     summary: str = Field(
-        min_length=1, description="Two to four sentences: what happened, to whom, and why it matters."
+        min_length=1,
+        max_length=SUMMARY_MAX_CHARS,
+        description="Two to four sentences: what happened, to whom, and why it matters.",
     )
 
 

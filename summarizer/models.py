@@ -57,6 +57,11 @@ class Article(BaseModel):
 _NULLISH = {"", "none", "null", "n/a", "na", "not stated", "unknown", "not specified"}
 
 
+# Length caps are part of the schema, so a grammar-constrained local model cannot loop a
+# sentence until max_tokens runs out (seen with the 1.5B model at temperature 0).
+SUMMARY_MAX_CHARS = 700
+
+
 class _Draft(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
@@ -76,16 +81,19 @@ class KeyDevelopmentDraft(_Draft):
         "character for character. Each development cites a different sentence.",
     )
     what: str = Field(
+        max_length=300,
         min_length=1,
         description="What that sentence says happened or was announced, as one short factual "
         "sentence in your words.",
     )
     when: str | None = Field(
+        max_length=80,
         default=None,
         description="When it happened, exactly as the article words it (e.g. 'on Thursday'); "
         "null if the article does not say.",
     )
     where: str | None = Field(
+        max_length=120,
         default=None, description="Where it happened, as the article names it; null if not stated."
     )
 
@@ -97,14 +105,17 @@ class StatedPositionDraft(_Draft):
         "said, copied character for character.",
     )
     actor: str = Field(
+        max_length=120,
         min_length=1,
         description="Who said it, named exactly as in that sentence or the article (a person, "
         "government, organisation or group).",
     )
     role: str | None = Field(
+        max_length=150,
         default=None, description="The actor's title or role as the article gives it; or null."
     )
     stance: str = Field(
+        max_length=300,
         min_length=1, description="What the actor says or claims, paraphrased in one sentence."
     )
 
@@ -116,15 +127,19 @@ class WarningDraft(_Draft):
         "character for character.",
     )
     issued_by: str = Field(
+        max_length=120,
         min_length=1, description="Who issues the warning, threat or caution, named as in the article."
     )
     about: str = Field(
+        max_length=200,
         min_length=1, description="The consequence warned about, in one short phrase."
     )
     condition: str | None = Field(
+        max_length=300,
         default=None, description="The condition attached ('if X, then Y'), if any; or null."
     )
     audience: str | None = Field(
+        max_length=150,
         default=None, description="Who the warning is addressed to, if stated; or null."
     )
 
@@ -135,9 +150,11 @@ class BriefDraft(BaseModel):
     """A brief of one news article. Every evidence and quote is copied verbatim from the article."""
 
     headline: str = Field(
+        max_length=200,
         min_length=1, description="One neutral sentence saying what the article is about."
     )
     summary: str = Field(
+        max_length=SUMMARY_MAX_CHARS,
         min_length=1,
         description="Two to four sentences: what happened, to whom, and why it matters.",
     )

@@ -15,6 +15,7 @@ from summarizer import chunking, grounding
 from summarizer.client import CallResult, Endpoint, acomplete, complete, resolve_endpoint
 from summarizer.errors import ArticleError
 from summarizer.models import (
+    SUMMARY_MAX_CHARS,
     Article,
     Brief,
     BriefDraft,
@@ -146,11 +147,15 @@ def _assemble(
 
 
 def _without_repeats(summary: str) -> str:
-    """Small models at temperature 0 sometimes loop a sentence; keep its first occurrence."""
+    """Small models at temperature 0 sometimes loop a sentence until the schema's length cap
+    cuts them off: keep each sentence's first occurrence and drop a cut-off tail."""
     kept: list[str] = []
     for sentence in grounding.split_sentences(summary.strip()):
         if sentence.strip() and sentence.strip() not in kept:
             kept.append(sentence.strip())
+    cut = len(summary) >= SUMMARY_MAX_CHARS
+    if cut and len(kept) > 1 and not kept[-1].endswith((".", "!", "?", '"', "'", "”", ")")):
+        kept.pop()
     return " ".join(kept)
 
 
