@@ -20,6 +20,23 @@ _WEEKDAY = re.compile(r"(?:on\s+|last\s+)?(" + "|".join(_WEEKDAYS) + r")(?:\s+(?
 _VAGUE = re.compile(r"\b(week|month|year|weeks|months|years|recent|since|until|by|early|late|ago)\b", re.I)
 
 
+_TIMEISH = re.compile(
+    r"\d|\b(today|yesterday|tonight|tomorrow|currently|recently|earlier|later|ago|last|next|"
+    r"morning|afternoon|evening|night|overnight|noon|midnight|"
+    r"day|days|week|weeks|weekend|month|months|year|years|decade|century|season|"
+    r"spring|summer|autumn|fall|winter|christmas|easter|" + "|".join(_WEEKDAYS) + r"|"
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?|gmt|bst|utc|[ap]\.?m\.?)\b",
+    re.IGNORECASE,
+)
+
+
+def names_time(when: str) -> bool:
+    """Whether a development's ``when`` names a time at all: a 1.5B model sometimes fills it with
+    a place or a speech tag ("police said"), which a reader must not take for a date."""
+    return bool(_TIMEISH.search(when))
+
+
 def resolve(when: str, published: date) -> date | None:
     """The calendar day ``when`` names, seen from ``published``; None when it names no single day."""
     if not _DAYISH.search(when) or _VAGUE.search(when):

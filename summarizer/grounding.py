@@ -91,6 +91,15 @@ def fold(text: str) -> str:
     return _fold_text(text.strip(_QUOTES_AND_SPACE)).text.strip(_QUOTES_AND_SPACE)
 
 
+def mentions(phrase: str, article: str) -> bool:
+    """Whether ``phrase`` occurs in ``article``, ignoring case and harmless typography.
+
+    For short optional fields (a development's when and where) that must be the article's words.
+    """
+    needle = fold(phrase).lower()
+    return bool(needle) and needle in normalize_article(article).text.lower()
+
+
 def locate(span: str, article: str) -> tuple[int, int] | None:
     """Return (start, end) of ``span`` in ``article`` (original offsets), or None if absent.
 

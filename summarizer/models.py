@@ -307,6 +307,12 @@ class GroundingReport(BaseModel):
     verified: int = Field(0, description="Items whose every span was found in the article.")
     dropped: list[DroppedItem] = Field(default_factory=list)
     spans: list[Span] = Field(default_factory=list)
+    cleared: list[str] = Field(
+        default_factory=list,
+        description="Optional fields set to null because the article does not state them (a "
+        "development's when or where), or because a when names no time, e.g. "
+        "'key_developments[2].when'.",
+    )
 
 
 class BriefMetadata(BaseModel):

@@ -22,6 +22,7 @@ from summarizer.models import (
     BriefMetadata,
     GroundingReport,
     KeyDevelopment,
+    KeyDevelopmentDraft,
     Span,
     StatedPosition,
     Usage,
@@ -128,7 +129,7 @@ def _assemble(
         summary=_without_repeats(head.summary),
         key_developments=[
             KeyDevelopment(**d.model_dump(), when_iso=_resolve_date(d.when, published))
-            for d in draft.key_developments
+            for d in _checked_places_and_times(draft.key_developments, article.text, report)
         ],
         stated_positions=[StatedPosition(**p.model_dump()) for p in draft.stated_positions],
         warnings=[Warning(**w.model_dump()) for w in draft.warnings],
@@ -144,6 +145,25 @@ def _assemble(
             grounding=report,
         ),
     )
+
+
+def _checked_places_and_times(
+    developments: list[KeyDevelopmentDraft], text: str, report: GroundingReport
+) -> list[KeyDevelopmentDraft]:
+    """Null a when or where the article does not state (or a when that names no time): these
+    are optional, so the item stays, and the report lists what was cleared."""
+    from summarizer.dates import names_time
+
+    checked = []
+    for i, d in enumerate(developments):
+        update: dict[str, None] = {}
+        if d.when and not (grounding.mentions(d.when, text) and names_time(d.when)):
+            update["when"] = None
+        if d.where and not grounding.mentions(d.where, text):
+            update["where"] = None
+        report.cleared += [f"key_developments[{i}].{k}" for k in update]
+        checked.append(d.model_copy(update=update))
+    return checked
 
 
 def _without_repeats(summary: str) -> str:

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from summarizer.dates import resolve
-from summarizer.pipeline import _resolve_date
+from summarizer.dates import names_time, resolve
+from summarizer.models import GroundingReport, KeyDevelopmentDraft
+from summarizer.pipeline import _checked_places_and_times, _resolve_date
 
 FRIDAY = date(2024, 9, 13)
 
@@ -40,3 +41,32 @@ def test_no_publication_date_means_no_iso_date():
 
 def test_dates_after_publication_are_not_invented():
     assert resolve("December 25", date(2024, 1, 10)) in (date(2023, 12, 25), None)
+
+
+@pytest.mark.parametrize("when", ["on Thursday", "at 00:30 GMT", "last year", "in recent weeks", "2015", "earlier this month"])
+def test_time_phrases_name_a_time(when):
+    assert names_time(when)
+
+
+@pytest.mark.parametrize("when", ["police said", "Abingdon police station", "investigations are continuing"])
+def test_speech_tags_and_places_are_not_times(when):
+    assert not names_time(when)
+
+
+def test_when_and_where_the_article_does_not_state_are_cleared_and_reported():
+    text = "Police said on Thursday that three people were hurt in Drayton."
+    ev = "Police said on Thursday that three people were hurt in Drayton."
+    drafts = [
+        KeyDevelopmentDraft(evidence=ev, what="Three hurt", when="on Thursday", where="Drayton"),
+        KeyDevelopmentDraft(evidence=ev, what="Three hurt", when="police said", where="Oxfordshire"),
+        KeyDevelopmentDraft(evidence=ev, what="Three hurt", when="last Friday", where=None),
+    ]
+    report = GroundingReport()
+    kept = _checked_places_and_times(drafts, text, report)
+    assert [(d.when, d.where) for d in kept] == [("on Thursday", "Drayton"), (None, None), (None, None)]
+    assert report.cleared == [
+        "key_developments[1].when",
+        "key_developments[1].where",
+        "key_developments[2].when",
+    ]
+    assert len(kept) == 3  # the items themselves stay
