@@ -29,7 +29,9 @@ _QUOTES_AND_SPACE = " \t\r\n\"'"
 MAX_ELISION_GAP = 400
 
 
-_FOLD_GAPS = re.compile(r"\s+|\u2026")
+# What folding rewrites: whitespace runs other than a lone inner space (a lone space is kept
+# as a copied character, so ordinary prose stays a few long segments) and the ellipsis sign.
+_FOLD_GAPS = re.compile(r"^\s+|\s+\Z|\s{2,}|[^\S ]|\u2026")
 
 
 @dataclass(frozen=True)
