@@ -98,6 +98,8 @@ def evaluate(corpus: Path, out: Path, model: str | None = None, limit: int | Non
                 prompt_tokens=brief.metadata.usage.prompt_tokens,
                 completion_tokens=brief.metadata.usage.completion_tokens,
                 attempts=brief.metadata.attempts,
+                # More requests than parts (+ the merge) means a first answer failed validation.
+                reasked=brief.metadata.attempts > brief.metadata.chunks + (brief.metadata.chunks > 1),
             )
         per_article.append(record)
         print(f"[{n}/{len(rows)}] {row['id']}: " + ("reused" if reused else "ok" if brief else f"FAILED {error}"), flush=True)
@@ -130,6 +132,7 @@ def _overall(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "prompt_tokens_mean": _mean([r["prompt_tokens"] for r in ok]),
         "completion_tokens_mean": _mean([r["completion_tokens"] for r in ok]),
         "attempts_mean": _mean([r["attempts"] for r in ok]),
+        "reasked_rate": round(sum(bool(r.get("reasked")) for r in ok) / len(ok), 4) if ok else None,
     }
     for key in ("rouge1", "rouge2", "rougeL"):
         scored = [r for r in ok if r.get("rouge") and r.get("lead3")]
@@ -160,6 +163,7 @@ def _markdown(overall: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"| latency per article (mean) | {_fmt(o['latency_s_mean'])} s |",
         f"| tokens per article in / out (mean) | {_fmt(o['prompt_tokens_mean'])} / {_fmt(o['completion_tokens_mean'])} |",
         f"| requests per article (mean) | {_fmt(o['attempts_mean'])} |",
+        f"| briefs whose first answer was re-asked | {_fmt(o.get('reasked_rate'), True)} |",
         "",
         "| ROUGE F1 ×100 (best over references) | brief summary | lead-3 |",
         "|---|---|---|",

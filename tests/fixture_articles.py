@@ -22,6 +22,7 @@ INJECTION = FIXTURES / "injection.txt"
 LONG = FIXTURES / "long.txt"
 MIXED_MD = FIXTURES / "mixed_article.md"
 MIXED_HTML = FIXTURES / "mixed_article.html"
+SAMPLE_MD = ROOT / "seeds" / "002_edinburgh_winter_festivals.md"
 # The long article is briefed with a 2,560-token context budget so that it is several times
 # the window: the split/merge path is then exercised on a few minutes of CPU instead of an hour.
 LONG_SETTINGS: dict[str, Any] = {"context_tokens": 2560, "max_tokens": 768}
@@ -49,6 +50,7 @@ def fixtures() -> list[Fixture]:
     items.append(Fixture("long", read_article(LONG), dict(LONG_SETTINGS)))
     items.append(Fixture("mixed-md", read_article(MIXED_MD)))
     items.append(Fixture("mixed-html", read_article(MIXED_HTML)))
+    items.append(Fixture("sample-md", read_article(SAMPLE_MD)))
     return items
 
 

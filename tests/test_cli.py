@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, cassette, replay_env
+from conftest import CASSETTE_DIR, ROOT, cassette, replay_env
 from fixture_articles import SEED
 from typer.testing import CliRunner
 
@@ -45,6 +46,27 @@ def test_brief_as_markdown(monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("# ")
     assert "## Key developments" in result.stdout and "\n  > " in result.stdout
+
+
+@pytest.mark.skipif(not (CASSETTE_DIR / "sample-md.yaml").exists(), reason="cassettes not recorded yet")
+def test_readme_main_command_briefs_every_seed(monkeypatch, tmp_path):
+    """`summarizer run seeds -o briefs --format markdown`, as `make briefs` runs it, replayed."""
+    replay_env(monkeypatch)
+    seeds = ROOT / "seeds"
+    out = tmp_path / "briefs"
+    with cassette("seed", "mixed-html", "sample-md", tmp=tmp_path):
+        result = runner.invoke(app, ["run", str(seeds), "-o", str(out), "--format", "markdown", "--quiet"])
+    assert result.exit_code == 0, result.output
+    inputs = sorted(p.name for p in seeds.iterdir())
+    lines = [json.loads(line) for line in (out / "briefs.jsonl").read_text().splitlines()]
+    assert sorted(Path(line["source"]).name for line in lines) == inputs
+    for path in seeds.iterdir():
+        brief = Brief.model_validate_json((out / path.with_suffix(".json").name).read_text())
+        assert brief.key_developments and brief.headline.strip()
+        assert (out / path.with_suffix(".md").name).read_text().startswith("# ")
+    assert not (out / "errors.jsonl").exists() or not (out / "errors.jsonl").read_text().strip()
+    index = (out / "index.md").read_text()
+    assert all(f"## [{line['brief']['headline']}]" in index for line in lines)
 
 
 def test_schema_command_prints_the_published_schema():
