@@ -168,11 +168,15 @@ def _checked_places_and_times(
 
 def _without_repeats(summary: str) -> str:
     """Small models at temperature 0 sometimes loop a sentence until the schema's length cap
-    cuts them off: keep each sentence's first occurrence and drop a cut-off tail."""
+    cuts them off: keep each sentence's first occurrence (near-repeats included) and drop a
+    cut-off tail."""
+    from difflib import SequenceMatcher
+
     kept: list[str] = []
-    for sentence in grounding.split_sentences(summary.strip()):
-        if sentence.strip() and sentence.strip() not in kept:
-            kept.append(sentence.strip())
+    for sentence in (s.strip() for s in grounding.split_sentences(summary.strip())):
+        # Near-repeats too ("X is rising." / "X is also rising."): a loop rarely copies exactly.
+        if sentence and not any(SequenceMatcher(None, sentence.lower(), k.lower()).ratio() >= 0.85 for k in kept):
+            kept.append(sentence)
     cut = len(summary) >= SUMMARY_MAX_CHARS
     if cut and len(kept) > 1 and not kept[-1].endswith((".", "!", "?", '"', "'", "”", ")")):
         kept.pop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from summarizer.models import Brief
 
@@ -46,9 +46,9 @@ def brief_markdown(brief: Brief, title: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def digest_markdown(entries: Iterable[tuple[str, str, Brief]]) -> str:
-    """``index.md``: one headline, summary and link per article."""
-    lines = ["# Briefs", ""]
+def digest_lines(entries: Iterable[tuple[str, str, Brief]]) -> Iterator[str]:
+    """``index.md``, line by line: one headline, summary and link per article."""
+    yield from ("# Briefs", "")
     for source, link, brief in entries:
-        lines += [f"## [{brief.headline}]({link})", "", brief.summary, "", f"<sub>{source}</sub>", ""]
-    return "\n".join(lines)
+        yield from (f"## [{brief.headline}]({link})", "", brief.summary, "", f"<sub>{source}</sub>", "")
+

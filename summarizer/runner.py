@@ -13,12 +13,13 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from summarizer.errors import ArticleError, ConfigurationError, SummarizerError
-from summarizer.files import atomic_write, inside
+from summarizer.files import atomic_write, atomic_write_lines, inside
 from summarizer.manifest import Manifest, work_key
 from summarizer.models import Article, Brief
 from summarizer.redact import redact
@@ -165,10 +166,13 @@ class Runner:
             future.set_result(brief)
             return brief, False
         except BaseException as exc:
-            self.inflight.pop(key, None)
             future.set_exception(exc)
             future.exception()  # mark retrieved: waiters re-raise it themselves
             raise
+        finally:
+            # Waiters hold the future; later duplicates find the brief in the manifest's store.
+            # Keeping finished futures would hold every brief of the run in memory.
+            self.inflight.pop(key, None)
 
     async def _rate_limit(self, article: Article) -> None:
         requests, tokens = self._limits
@@ -222,26 +226,30 @@ class Runner:
             print(message if prefixed else f"{item.source}: {message}", file=sys.stderr, flush=True)
 
     def finish(self) -> None:
-        """Rewrite briefs.jsonl and errors.jsonl from the manifest: exact, whatever was interrupted."""
-        lines, errors = [], []
-        for record in self.manifest.records.values():
-            if record["status"] == "done":
-                brief = self.manifest.stored(record["key"])
-                if brief is not None:
-                    brief.metadata.source = record["source"]
-                    lines.append(_brief_line(record["source"], record["output"], brief))
-            else:
-                errors.append(json.dumps({k: record.get(k) for k in ("source", "status", "kind", "reason")}, ensure_ascii=False))
-        atomic_write(self.out / "briefs.jsonl", "".join(line + "\n" for line in lines))
-        atomic_write(self.out / "errors.jsonl", "".join(line + "\n" for line in errors))
-        if self.o.markdown:
-            from summarizer.render import digest_markdown
+        """Rewrite briefs.jsonl and errors.jsonl from the manifest: exact, whatever was interrupted.
 
-            entries = []
-            for record in self.manifest.records.values():
-                if record["status"] == "done" and (b := self.manifest.stored(record["key"])) is not None:
-                    entries.append((record["source"], str(Path(record["output"]).with_suffix(".md")), b))
-            atomic_write(self.out / "index.md", digest_markdown(entries))
+        Streamed record by record (briefs are read back from the store one at a time), so the end
+        of a 10,000-article run does not hold every brief in memory.
+        """
+        atomic_write_lines(self.out / "briefs.jsonl", (
+            _brief_line(record["source"], record["output"], brief) for record, brief in self._done()
+        ))
+        atomic_write_lines(self.out / "errors.jsonl", (
+            json.dumps({k: record.get(k) for k in ("source", "status", "kind", "reason")}, ensure_ascii=False)
+            for record in self.manifest.records.values() if record["status"] != "done"
+        ))
+        if self.o.markdown:
+            from summarizer.render import digest_lines
+
+            atomic_write_lines(self.out / "index.md", digest_lines(
+                (record["source"], str(Path(record["output"]).with_suffix(".md")), brief) for record, brief in self._done()
+            ))
+
+    def _done(self) -> Iterator[tuple[dict[str, Any], Brief]]:
+        for record in list(self.manifest.records.values()):
+            if record["status"] == "done" and (brief := self.manifest.stored(record["key"])) is not None:
+                brief.metadata.source = record["source"]
+                yield record, brief
 
 
 def _brief_line(source: str, output: str, brief: Brief) -> str:

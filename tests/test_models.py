@@ -105,3 +105,23 @@ def test_cached_constrained_schema_equals_a_fresh_pydantic_schema():
         prop.pop("minLength")
         prop["enum"] = cached["$defs"][definition]["properties"][field]["enum"]
     assert cached == fresh == again
+
+
+def test_a_looping_summary_keeps_each_sentence_once_and_drops_a_cut_off_tail():
+    from summarizer.models import SUMMARY_MAX_CHARS
+    from summarizer.pipeline import _without_repeats
+
+    loop = (
+        "Three people were hurt when a lorry hit a bus. The conflict is intensifying in the east, "
+        "where water was cut off. The conflict is also intensifying in the east, where water was cut off. "
+    )
+    assert _without_repeats(loop) == (
+        "Three people were hurt when a lorry hit a bus. The conflict is intensifying in the east, where water was cut off."
+    )
+    capped = ("The bus was a replacement service. The passengers were taken to a police station. " * 20)[:SUMMARY_MAX_CHARS]
+    assert _without_repeats(capped) == "The bus was a replacement service. The passengers were taken to a police station."
+    # A summary under the cap keeps its last sentence even without a full stop.
+    assert _without_repeats("Prices rose. Shoppers complained") == "Prices rose. Shoppers complained"
+    # Different sentences about the same subject both stay.
+    two = "The council closed the library on Monday. The council opened a new school on Friday."
+    assert _without_repeats(two) == two
