@@ -13,7 +13,6 @@ Layering (inside out):
 from __future__ import annotations
 
 import functools
-
 import logging
 import os
 import time
@@ -29,7 +28,7 @@ from summarizer.errors import (
     InvalidResponseError,
     ModelUnavailableError,
 )
-from summarizer.models import BriefDraft, ConstrainedBriefDraft, DroppedItem, Usage, constrained_to
+from summarizer.models import BriefDraft, DroppedItem, Usage, constrained_to
 from summarizer._litellm import litellm as load_litellm
 from summarizer.redact import redact
 from summarizer.settings import Settings
@@ -263,9 +262,7 @@ def _create_kwargs(
 ) -> dict[str, Any]:
     return {
         "messages": messages,
-        # A constrained draft's schema changes per article, so instructor must not see one
-        # class twice (its TOOLS mode caches schemas by class).
-        "response_model": response_model if issubclass(response_model, ConstrainedBriefDraft) else _wrapped(response_model),
+        "response_model": response_model,
         "max_retries": settings.reasks,
         "context": context,
         "temperature": settings.temperature,
@@ -290,8 +287,10 @@ class _Call:
     def model(self) -> AbstractContextManager[type[BaseModel]]:
         """The response model, narrowed to the article's sentences for grammar-constrained servers."""
         if self.response_model is None and self.endpoint.constrained:
+            # Its schema changes per article, so instructor must get a fresh class each call
+            # (its TOOLS mode caches schemas by class): not the once-built wrapper.
             return constrained_to(self.article_text)
-        return nullcontext(self.response_model or BriefDraft)
+        return nullcontext(_wrapped(self.response_model or BriefDraft))
 
     def kwargs(self, response_model: type[BaseModel]) -> dict[str, Any]:
         return _create_kwargs(self.settings, self.messages, self.context, response_model)

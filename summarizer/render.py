@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from summarizer.models import Brief
 
 
@@ -46,9 +44,9 @@ def brief_markdown(brief: Brief, title: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def digest_lines(entries: Iterable[tuple[str, str, Brief]]) -> Iterator[str]:
-    """``index.md``, line by line: one headline, summary and link per article."""
-    yield from ("# Briefs", "")
-    for source, link, brief in entries:
-        yield from (f"## [{brief.headline}]({link})", "", brief.summary, "", f"<sub>{source}</sub>", "")
+DIGEST_HEAD = "# Briefs\n\n"
 
+
+def digest_entry(source: str, link: str, brief: Brief) -> str:
+    """One article's part of ``index.md``: its headline as a link, its summary, its source."""
+    return f"## [{brief.headline}]({link})\n\n{brief.summary}\n\n<sub>{source}</sub>\n\n"

@@ -13,13 +13,13 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from summarizer.errors import ArticleError, ConfigurationError, SummarizerError
-from summarizer.files import atomic_write, atomic_write_lines, inside
+from summarizer.files import atomic_write, atomic_writer, inside
 from summarizer.manifest import Manifest, work_key
 from summarizer.models import Article, Brief
 from summarizer.redact import redact
@@ -226,30 +226,24 @@ class Runner:
             print(message if prefixed else f"{item.source}: {message}", file=sys.stderr, flush=True)
 
     def finish(self) -> None:
-        """Rewrite briefs.jsonl and errors.jsonl from the manifest: exact, whatever was interrupted.
+        """Rewrite briefs.jsonl, errors.jsonl (and index.md) from the manifest: exact, whatever
+        was interrupted. One pass, brief by brief from the store, so the end of a 10,000-article
+        run does not hold every brief in memory."""
+        from summarizer.render import DIGEST_HEAD, digest_entry
 
-        Streamed record by record (briefs are read back from the store one at a time), so the end
-        of a 10,000-article run does not hold every brief in memory.
-        """
-        atomic_write_lines(self.out / "briefs.jsonl", (
-            _brief_line(record["source"], record["output"], brief) for record, brief in self._done()
-        ))
-        atomic_write_lines(self.out / "errors.jsonl", (
-            json.dumps({k: record.get(k) for k in ("source", "status", "kind", "reason")}, ensure_ascii=False)
-            for record in self.manifest.records.values() if record["status"] != "done"
-        ))
-        if self.o.markdown:
-            from summarizer.render import digest_lines
-
-            atomic_write_lines(self.out / "index.md", digest_lines(
-                (record["source"], str(Path(record["output"]).with_suffix(".md")), brief) for record, brief in self._done()
-            ))
-
-    def _done(self) -> Iterator[tuple[dict[str, Any], Brief]]:
-        for record in list(self.manifest.records.values()):
-            if record["status"] == "done" and (brief := self.manifest.stored(record["key"])) is not None:
-                brief.metadata.source = record["source"]
-                yield record, brief
+        digest = atomic_writer(self.out / "index.md") if self.o.markdown else nullcontext()
+        with atomic_writer(self.out / "briefs.jsonl") as jsonl, atomic_writer(self.out / "errors.jsonl") as errors, digest as index:
+            if index is not None:
+                index.write(DIGEST_HEAD)
+            for record in list(self.manifest.records.values()):
+                if record["status"] != "done":
+                    fields = {k: record.get(k) for k in ("source", "status", "kind", "reason")}
+                    errors.write(json.dumps(fields, ensure_ascii=False) + "\n")
+                elif (brief := self.manifest.stored(record["key"])) is not None:
+                    brief.metadata.source = record["source"]
+                    jsonl.write(_brief_line(record["source"], record["output"], brief) + "\n")
+                    if index is not None:
+                        index.write(digest_entry(record["source"], str(Path(record["output"]).with_suffix(".md")), brief))
 
 
 def _brief_line(source: str, output: str, brief: Brief) -> str:

@@ -21,7 +21,8 @@ CORPUS = FIXTURES / "corpus10.jsonl"
 INJECTION = FIXTURES / "injection.txt"
 LONG = FIXTURES / "long.txt"
 MIXED_MD = FIXTURES / "mixed_article.md"
-MIXED_HTML = FIXTURES / "mixed_article.html"
+# The html sample in seeds/ doubles as the mixed-format test's html article.
+MIXED_HTML = ROOT / "seeds" / "001_a34_bus_crash.html"
 SAMPLE_MD = ROOT / "seeds" / "002_edinburgh_winter_festivals.md"
 # The long article is briefed with a 2,560-token context budget so that it is several times
 # the window: the split/merge path is then exercised on a few minutes of CPU instead of an hour.
