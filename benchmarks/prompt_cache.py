@@ -48,9 +48,9 @@ def from_cassettes() -> None:
 def live(n: int) -> None:
     import httpx
 
-    from summarizer.local_server import ensure_server
+    from summarizer.backends.local_server import ensure_server
     from summarizer.models import Article
-    from summarizer.prompts import render_messages
+    from summarizer.brief.prompts import render_messages
     from summarizer.settings import Settings
 
     corpus = Path("/work/shared/corpus/dev.jsonl")

@@ -183,7 +183,7 @@ def child_loop(folder: Path, api_base: str, warm: Path | None) -> dict[str, Any]
 
     from summarizer.inputs import read_article
     from summarizer.models import BriefDraft
-    from summarizer.prompts import render_messages
+    from summarizer.brief.prompts import render_messages
 
     litellm.suppress_debug_info = True
     client = instructor.from_litellm(litellm.completion, mode=instructor.Mode.JSON_SCHEMA)
@@ -224,10 +224,10 @@ def child_loop(folder: Path, api_base: str, warm: Path | None) -> dict[str, Any]
 
 def child_run(folder: Path, out: Path, api_base: str, concurrency: int, warm: Path | None) -> dict[str, Any]:
     # Everything the runner imports lazily, so the timed part measures work, not imports.
-    import summarizer.client  # noqa: F401
-    import summarizer.pipeline  # noqa: F401
+    import summarizer.backends.client  # noqa: F401
+    import summarizer.brief.pipeline  # noqa: F401
     import summarizer.progress  # noqa: F401
-    from summarizer._litellm import litellm
+    from summarizer.backends._litellm import litellm
     from summarizer.runner import RunOptions, run_sync
     from summarizer.settings import Settings
 

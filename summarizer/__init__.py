@@ -26,14 +26,14 @@ __all__ = [
 ]
 
 _WHERE = {
-    "summarize": "summarizer.pipeline",
-    "asummarize": "summarizer.pipeline",
+    "summarize": "summarizer.brief",
+    "asummarize": "summarizer.brief",
     "Settings": "summarizer.settings",
 }
 
 if TYPE_CHECKING:
     from summarizer.models import Article, Brief, BriefMetadata, KeyDevelopment, StatedPosition, Warning
-    from summarizer.pipeline import asummarize, summarize
+    from summarizer.brief.pipeline import asummarize, summarize
     from summarizer.settings import Settings
 
 

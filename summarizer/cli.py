@@ -76,7 +76,7 @@ def brief(
 
     try:
         from summarizer.inputs import read_article, text_article
-        from summarizer.pipeline import summarize
+        from summarizer.brief.pipeline import summarize
 
         if path == "-":
             data = sys.stdin.buffer.read()
@@ -90,7 +90,7 @@ def brief(
         _fail(str(exc))
         return
     if format is Format.markdown:
-        from summarizer.render import brief_markdown
+        from summarizer.brief.render import brief_markdown
 
         typer.echo(brief_markdown(result, article.title), nl=False)
     else:

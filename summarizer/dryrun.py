@@ -10,8 +10,8 @@ from summarizer.sources import iter_inputs
 
 
 def dry_run(options: Any, settings: Any) -> int:
-    from summarizer._litellm import litellm
-    from summarizer.local_model import MODEL_NAME
+    from summarizer.backends._litellm import litellm
+    from summarizer.backends.local_model import MODEL_NAME
 
     lib = litellm()
     model = settings.model or f"openai/{MODEL_NAME}"

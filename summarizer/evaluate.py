@@ -17,7 +17,7 @@ from typing import Any
 
 from summarizer.errors import SummarizerError
 from summarizer.files import atomic_write, safe_component
-from summarizer.grounding import locate, split_sentences
+from summarizer.brief.grounding import locate, split_sentences
 from summarizer.models import Article, Brief
 from summarizer.settings import Settings, get_settings
 
@@ -57,7 +57,7 @@ def _brief_for(row: dict[str, Any], store: Path, settings: Settings, model_name:
                 return old, None, True
         except ValueError:
             pass
-    from summarizer.pipeline import summarize
+    from summarizer.brief.pipeline import summarize
 
     try:
         brief = summarize(Article(text=row["text"], source_id=str(row["id"])), settings=settings)
@@ -68,8 +68,8 @@ def _brief_for(row: dict[str, Any], store: Path, settings: Settings, model_name:
 
 
 def evaluate(corpus: Path, out: Path, model: str | None = None, limit: int | None = None, settings: Settings | None = None) -> str:
-    from summarizer.client import resolve_endpoint
-    from summarizer.prompts import prompt_version
+    from summarizer.backends.client import resolve_endpoint
+    from summarizer.brief.prompts import prompt_version
 
     settings = (settings or get_settings()).model_copy(update={"model": model} if model else {})
     endpoint = resolve_endpoint(settings)

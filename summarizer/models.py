@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
 
-from summarizer import grounding
+from summarizer.brief import grounding
 
 SCHEMA_VERSION = 1
 

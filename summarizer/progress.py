@@ -54,7 +54,7 @@ def _cost(model: str, stats: Any) -> float | None:
     if not stats.prompt_tokens and not stats.completion_tokens:
         return None
     try:
-        from summarizer._litellm import litellm
+        from summarizer.backends._litellm import litellm
 
         prompt, completion = litellm().cost_per_token(
             model=model, prompt_tokens=stats.prompt_tokens, completion_tokens=stats.completion_tokens

@@ -85,8 +85,8 @@ class Runner:
     # -- setup ---------------------------------------------------------------------------------
 
     async def prepare(self) -> None:
-        from summarizer.client import resolve_endpoint
-        from summarizer.prompts import prompt_version
+        from summarizer.backends.client import resolve_endpoint
+        from summarizer.brief.prompts import prompt_version
 
         # Starts the embedded server (if that is the model) once, before any article is read.
         endpoint = await asyncio.to_thread(resolve_endpoint, self.settings)
@@ -159,7 +159,7 @@ class Runner:
                 if self.fatal:  # a bad key or model: don't send more doomed requests
                     raise _Stopped
                 await self._rate_limit(article)
-                from summarizer.pipeline import asummarize
+                from summarizer.brief.pipeline import asummarize
 
                 brief = await asummarize(article, settings=self.settings)
             self.manifest.store(key, brief)
@@ -198,7 +198,7 @@ class Runner:
         target = inside(self.out, output)
         atomic_write(target, mine.model_dump_json(indent=2))
         if self.o.markdown:
-            from summarizer.render import brief_markdown
+            from summarizer.brief.render import brief_markdown
 
             atomic_write(target.with_suffix(".md"), brief_markdown(mine, article.title))
         from summarizer.files import append_line
@@ -229,7 +229,7 @@ class Runner:
         """Rewrite briefs.jsonl, errors.jsonl (and index.md) from the manifest: exact, whatever
         was interrupted. One pass, brief by brief from the store, so the end of a 10,000-article
         run does not hold every brief in memory."""
-        from summarizer.render import DIGEST_HEAD, digest_entry
+        from summarizer.brief.render import DIGEST_HEAD, digest_entry
 
         digest = atomic_writer(self.out / "index.md") if self.o.markdown else nullcontext()
         with atomic_writer(self.out / "briefs.jsonl") as jsonl, atomic_writer(self.out / "errors.jsonl") as errors, digest as index:

@@ -13,7 +13,7 @@ from fixture_articles import SEED
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.grounding import locate
+from summarizer.brief.grounding import locate
 from summarizer.models import Brief
 
 runner = CliRunner()

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from summarizer.dates import names_time, resolve
+from summarizer.brief.dates import names_time, resolve
 from summarizer.models import GroundingReport, KeyDevelopmentDraft
-from summarizer.pipeline import _checked_places_and_times, _resolve_date
+from summarizer.brief.pipeline import _checked_places_and_times, _resolve_date
 
 FRIDAY = date(2024, 9, 13)
 

@@ -7,9 +7,9 @@ from conftest import CASSETTE_DIR, cassette, replay_settings
 from fixture_articles import LONG_SETTINGS, by_name
 
 from summarizer import summarize
-from summarizer.chunking import article_budget, count_tokens, plan, split
-from summarizer.client import resolve_endpoint
-from summarizer.grounding import fold, locate
+from summarizer.brief.chunking import article_budget, count_tokens, plan, split
+from summarizer.backends.client import resolve_endpoint
+from summarizer.brief.grounding import fold, locate
 
 needs = pytest.mark.skipif
 

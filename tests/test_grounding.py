@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.grounding import fold, locate, names_in, sentences
+from summarizer.brief.grounding import fold, locate, names_in, sentences
 
 ARTICLE = (
     "The minister said \u201cwe will not back down\u201d on Tuesday \u2014 and then left.\n\n"

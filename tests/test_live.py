@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer import summarize
-from summarizer.grounding import locate
+from summarizer.brief.grounding import locate
 
 pytestmark = pytest.mark.live
 

@@ -109,7 +109,7 @@ def test_cached_constrained_schema_equals_a_fresh_pydantic_schema():
 
 def test_a_looping_summary_keeps_each_sentence_once_and_drops_a_cut_off_tail():
     from summarizer.models import SUMMARY_MAX_CHARS
-    from summarizer.pipeline import _without_repeats
+    from summarizer.brief.pipeline import _without_repeats
 
     loop = (
         "Three people were hurt when a lorry hit a bus. The conflict is intensifying in the east, "

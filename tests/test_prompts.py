@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from summarizer.models import Article
-from summarizer.prompts import field_guide, prompt_version, render_messages
+from summarizer.brief.prompts import field_guide, prompt_version, render_messages
 
 
 def test_messages_put_fixed_instructions_first_and_the_article_last():

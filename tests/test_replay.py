@@ -8,8 +8,8 @@ import pytest
 from conftest import cassette, cassette_interactions, recorded_fixtures, replay_settings
 
 from summarizer import Brief, summarize
-from summarizer.grounding import fold, locate
-from summarizer.prompts import prompt_version
+from summarizer.brief.grounding import fold, locate
+from summarizer.brief.prompts import prompt_version
 
 FIXTURES = recorded_fixtures()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.client import resolve_endpoint
+from summarizer.backends.client import resolve_endpoint
 from summarizer.settings import Settings, get_settings
 
 

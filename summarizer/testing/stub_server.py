@@ -75,7 +75,7 @@ class StubState:
 
 
 def _sentences(text: str) -> list[str]:
-    from summarizer.grounding import sentences
+    from summarizer.brief.grounding import sentences
 
     return sentences(text)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from summarizer import grounding
-from summarizer._litellm import litellm
-from summarizer.client import CallResult, Endpoint
+from summarizer.brief import grounding
+from summarizer.backends._litellm import litellm
+from summarizer.backends.client import CallResult, Endpoint
 from summarizer.models import SUMMARY_MAX_CHARS, Article, BriefDraft
 from summarizer.settings import Settings
 
@@ -147,7 +147,7 @@ def _same(a: Any, b: Any, span: Callable[[Any], str], gist: Callable[[Any], str]
 
 
 def _head_messages(article: Article, results: list[CallResult]) -> list[dict[str, str]]:
-    from summarizer.prompts import render_template
+    from summarizer.brief.prompts import render_template
 
     return [
         {"role": "user", "content": render_template(

@@ -23,8 +23,8 @@ _CLOSING_TAG = "</article>"
 
 def templates_dir() -> Path:
     """``summarizer/prompts`` in a wheel; the repository's top-level ``prompts/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "prompts", here.parent / "prompts"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "prompts", package.parent / "prompts"):
         if (candidate / "system.j2").is_file():
             return candidate
     raise FileNotFoundError("prompt templates not found next to the summarizer package")

@@ -11,8 +11,8 @@ import time
 from datetime import date
 from typing import Any
 
-from summarizer import chunking, grounding
-from summarizer.client import CallResult, Endpoint, acomplete, complete, resolve_endpoint
+from summarizer.brief import chunking, grounding
+from summarizer.backends.client import CallResult, Endpoint, acomplete, complete, resolve_endpoint
 from summarizer.errors import ArticleError
 from summarizer.models import (
     SUMMARY_MAX_CHARS,
@@ -28,7 +28,7 @@ from summarizer.models import (
     Usage,
     Warning,
 )
-from summarizer.prompts import prompt_version, render_messages
+from summarizer.brief.prompts import prompt_version, render_messages
 from summarizer.settings import Settings, get_settings
 
 
@@ -152,7 +152,7 @@ def _checked_places_and_times(
 ) -> list[KeyDevelopmentDraft]:
     """Null a when or where the article does not state (or a when that names no time): these
     are optional, so the item stays, and the report lists what was cleared."""
-    from summarizer.dates import names_time
+    from summarizer.brief.dates import names_time
 
     checked = []
     for i, d in enumerate(developments):
@@ -196,6 +196,6 @@ def _spans(draft: BriefDraft, text: str) -> list[Span]:
 def _resolve_date(when: str | None, published: date | None) -> date | None:
     if not when or published is None:
         return None
-    from summarizer.dates import resolve
+    from summarizer.brief.dates import resolve
 
     return resolve(when, published)

@@ -66,7 +66,7 @@ def _start(settings: Settings) -> RunningServer:
             "the embedded model needs xllamacpp; install it with: pip install 'summarizer[local]'"
             " (or set SUMMARIZER_MODEL to use a hosted model)"
         ) from exc
-    from summarizer import local_model
+    from summarizer.backends import local_model
 
     if settings.local_model_path is not None:
         model_path = settings.local_model_path.expanduser()

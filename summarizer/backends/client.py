@@ -29,7 +29,7 @@ from summarizer.errors import (
     ModelUnavailableError,
 )
 from summarizer.models import BriefDraft, DroppedItem, Usage, constrained_to
-from summarizer._litellm import litellm as load_litellm
+from summarizer.backends._litellm import litellm as load_litellm
 from summarizer.redact import redact
 from summarizer.settings import Settings
 
@@ -77,7 +77,7 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
         if constrained is None:
             constrained = bool(settings.api_base) and settings.model.startswith("openai/")
         return Endpoint(settings.model, settings.api_base, key, settings.context_tokens, constrained)
-    from summarizer.local_server import ensure_server
+    from summarizer.backends.local_server import ensure_server
 
     server = ensure_server(settings)
     # llama.cpp ignores the key, but the OpenAI SDK insists on having one.

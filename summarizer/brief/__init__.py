@@ -1,0 +1,19 @@
+"""One article to one grounded brief: article -> sentences and candidates -> prompt -> model -> checks -> Brief."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["asummarize", "summarize"]
+
+if TYPE_CHECKING:
+    from summarizer.brief.pipeline import asummarize, summarize
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: summarizer.models imports the grounding rules from this package.
+    if name in __all__:
+        from summarizer.brief import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(name)
