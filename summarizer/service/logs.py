@@ -1,0 +1,24 @@
+"""Service logging: every line to stderr through the redaction filter; access lines are JSON."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from summarizer.redact import RedactingFilter
+
+
+def configure(level: str | None = None) -> None:
+    level = (level or os.environ.get("SUMMARIZER_SERVER_LOG_LEVEL") or "INFO").upper()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "LiteLLM", "litellm", "LiteLLM Router", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # instructor logs handled re-asks as errors; the outcome is in our own records.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    logging.getLogger("uvicorn.access").disabled = True  # ours has the request id

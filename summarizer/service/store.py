@@ -1,0 +1,456 @@
+"""The service's database: brief cache, jobs and their items, idempotency records.
+
+One SQLAlchemy Core schema for SQLite (WAL, the embedded default) and PostgreSQL (shared by
+replicas); migrations are Alembic revisions in ``migrations/versions``, applied at start-up under
+a lock (SQLite's write lock, or a PostgreSQL advisory lock) so replicas starting together migrate
+once.
+
+Job items are a queue in the ``items`` table. A worker *claims* an item (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL; SQLite serialises writers) with a lease it renews while it works; the
+lease of a killed worker runs out and the item is claimed again. Finishing an item is one
+transaction that checks the worker still holds it, so a result can be recorded only once. It
+also takes the job row's lock to number the finish: ``finished_seq`` is gapless in commit order,
+which makes it the event id of the job's event stream.
+
+Methods are synchronous; the app calls them in a small thread pool (``run``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+T = TypeVar("T")
+
+metadata = sa.MetaData()
+briefs_t = sa.Table(
+    "briefs", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("model", sa.Text), sa.Column("prompt_version", sa.String(32)),
+    sa.Column("brief", sa.Text), sa.Column("created_at", sa.Float),
+)
+jobs_t = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner", sa.String(32)), sa.Column("state", sa.String(16)), sa.Column("model", sa.Text),
+    sa.Column("total", sa.Integer), sa.Column("finished", sa.Integer),
+    sa.Column("created_at", sa.Float), sa.Column("updated_at", sa.Float),
+)
+items_t = sa.Table(
+    "items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(32)), sa.Column("seq", sa.Integer), sa.Column("item_id", sa.Text),
+    sa.Column("source", sa.Text), sa.Column("article", sa.Text), sa.Column("state", sa.String(16)),
+    sa.Column("brief_key", sa.String(64)), sa.Column("cached", sa.Boolean),
+    sa.Column("error_kind", sa.String(64)), sa.Column("error", sa.Text),
+    sa.Column("claimed_by", sa.String(64)), sa.Column("lease_until", sa.Float),
+    sa.Column("attempts", sa.Integer), sa.Column("finished_seq", sa.Integer), sa.Column("finished_at", sa.Float),
+)
+idempotency_t = sa.Table(
+    "idempotency", metadata,
+    sa.Column("owner", sa.String(32), primary_key=True), sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("request_hash", sa.String(64)), sa.Column("status", sa.Integer),
+    sa.Column("content_type", sa.Text), sa.Column("location", sa.Text), sa.Column("body", sa.LargeBinary),
+    sa.Column("created_at", sa.Float),
+)
+
+FINAL = ("done", "failed", "cancelled")
+IDEMPOTENCY_PENDING_S = 600.0  # a first request that never finished (its process died) stops blocking its key
+
+
+def default_database_url() -> str:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("summarizer"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'service.db'}"
+
+
+def engine_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 (SQLAlchemy's bare default is psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass(frozen=True)
+class NewItem:
+    item_id: str
+    source: str
+    article: str | None  # Article JSON; None when the record could not be read
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    job_id: str
+    item_id: str
+    source: str
+    article: str
+    model: str | None
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int  # 0: the first request with this key is still running
+    request_hash: str
+    content_type: str | None
+    location: str | None
+    body: bytes | None
+
+
+class Store:
+    def __init__(self, url: str | None = None, threads: int = 8):
+        self.url = engine_url(url or default_database_url())
+        self.is_sqlite = self.url.startswith("sqlite")
+        self.engine = _engine(self.url, threads)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Call a store method off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self._write() as conn:
+            if not self.is_sqlite:
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7251001)")
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def revision(self) -> str | None:
+        with self._read() as conn:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    def ping(self) -> None:
+        with self._read() as conn:
+            conn.exec_driver_sql("SELECT 1").scalar()
+
+    # -- brief cache -------------------------------------------------------------------------
+
+    def cached(self, key: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(sa.select(briefs_t.c.brief).where(briefs_t.c.key == key)).scalar()
+
+    def cache_put(self, key: str, model: str, prompt_version: str, brief_json: str) -> None:
+        with self._write() as conn:
+            _insert_ignore(conn, briefs_t, {"key": key, "model": model, "prompt_version": prompt_version,
+                                            "brief": brief_json, "created_at": time.time()}, ["key"])
+
+    # -- idempotency -------------------------------------------------------------------------
+
+    def idempotency_begin(self, owner: str, key: str, request_hash: str) -> StoredResponse | None:
+        """None: this request goes ahead (a pending record now holds the key). Otherwise the
+        record of an earlier request with this key (pending, or its stored response)."""
+        with self._write() as conn:
+            row = conn.execute(
+                sa.select(idempotency_t).where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
+            ).first()
+            now = time.time()
+            if row is not None and not (row.status == 0 and now - row.created_at > IDEMPOTENCY_PENDING_S):
+                return StoredResponse(row.status, row.request_hash, row.content_type, row.location, row.body)
+            if row is not None:
+                conn.execute(idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key))
+            inserted = _insert_ignore(conn, idempotency_t, {
+                "owner": owner, "key": key, "request_hash": request_hash, "status": 0, "created_at": now,
+            }, ["owner", "key"])
+            if not inserted:  # another replica inserted it first
+                return StoredResponse(0, request_hash, None, None, None)
+            return None
+
+    def idempotency_finish(self, owner: str, key: str, status: int, content_type: str | None,
+                           location: str | None, body: bytes) -> None:
+        with self._write() as conn:
+            conn.execute(
+                idempotency_t.update()
+                .where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
+                .values(status=status, content_type=content_type, location=location, body=body)
+            )
+
+    def idempotency_drop(self, owner: str, key: str) -> None:
+        with self._write() as conn:
+            conn.execute(idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key))
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def create_job(self, owner: str, model: str | None, items: list[NewItem]) -> str:
+        """A job and all its items in one transaction. Records that could not be read are
+        finished at once as failed items, numbered first in the event stream."""
+        job_id = uuid.uuid4().hex
+        now = time.time()
+        failed = [i for i in items if i.article is None]
+        with self._write() as conn:
+            conn.execute(jobs_t.insert().values(
+                id=job_id, owner=owner, state="done" if len(failed) == len(items) else "queued", model=model,
+                total=len(items), finished=len(failed), created_at=now, updated_at=now,
+            ))
+            rows = []
+            finished = 0
+            for seq, item in enumerate(items):
+                row: dict[str, Any] = {
+                    "job_id": job_id, "seq": seq, "item_id": item.item_id, "source": item.source,
+                    "article": item.article, "state": "queued", "brief_key": None, "cached": False,
+                    "error_kind": None, "error": None, "attempts": 0, "finished_seq": None, "finished_at": None,
+                }
+                if item.article is None:
+                    finished += 1
+                    row.update(state="failed", error_kind="input", error=item.error, finished_seq=finished, finished_at=now)
+                rows.append(row)
+            for start in range(0, len(rows), 500):
+                conn.execute(items_t.insert(), rows[start:start + 500])
+        return job_id
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(jobs_t).where(jobs_t.c.id == job_id)).first()
+            if row is None:
+                return None
+            counts = dict(conn.execute(
+                sa.select(items_t.c.state, sa.func.count()).where(items_t.c.job_id == job_id).group_by(items_t.c.state)
+            ).all())
+            first_finish = conn.execute(
+                sa.select(sa.func.min(items_t.c.finished_at), sa.func.max(items_t.c.finished_at))
+                .where(items_t.c.job_id == job_id, items_t.c.state == "done")
+            ).first()
+        job = dict(row._mapping)
+        job["counts"] = {s: int(counts.get(s, 0)) for s in ("queued", "running", "done", "failed", "cancelled")}
+        job["first_done_at"], job["last_done_at"] = (first_finish or (None, None))
+        return job
+
+    def jobs(self, owner: str, limit: int = 50) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(jobs_t).where(jobs_t.c.owner == owner).order_by(jobs_t.c.created_at.desc()).limit(limit)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def cancel_job(self, job_id: str) -> int:
+        """Cancel every item not finished yet; a worker's later result for one is discarded."""
+        now = time.time()
+        with self._write() as conn:
+            job = conn.execute(_locked(sa.select(jobs_t.c.finished, jobs_t.c.state).where(jobs_t.c.id == job_id), self)).first()
+            if job is None or job.state in ("done", "cancelled"):
+                return 0
+            open_items = conn.execute(
+                sa.select(items_t.c.id).where(items_t.c.job_id == job_id, items_t.c.state.in_(("queued", "running")))
+                .order_by(items_t.c.seq)
+            ).scalars().all()
+            for n, item in enumerate(open_items, job.finished + 1):
+                conn.execute(items_t.update().where(items_t.c.id == item).values(
+                    state="cancelled", error_kind="cancelled", error="the job was cancelled before this article was briefed",
+                    claimed_by=None, lease_until=None, finished_seq=n, finished_at=now,
+                ))
+            conn.execute(jobs_t.update().where(jobs_t.c.id == job_id).values(
+                finished=job.finished + len(open_items), state="cancelled", updated_at=now))
+            return len(open_items)
+
+    def finished_items(self, job_id: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Items finished after event number ``after``, in finishing order (the event stream)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(items_t.c.finished_seq, items_t.c.seq, items_t.c.item_id, items_t.c.source,
+                          items_t.c.state, items_t.c.error, items_t.c.cached)
+                .where(items_t.c.job_id == job_id, items_t.c.finished_seq > after)
+                .order_by(items_t.c.finished_seq).limit(limit)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def results(self, job_id: str, briefs: bool, after_seq: int, limit: int = 200) -> list[dict[str, Any]]:
+        """A page of a job's briefs (joined from the cache) or of its error records, by position."""
+        with self._read() as conn:
+            if briefs:
+                query = (
+                    sa.select(items_t.c.seq, items_t.c.item_id, items_t.c.source, items_t.c.cached, briefs_t.c.brief)
+                    .join(briefs_t, briefs_t.c.key == items_t.c.brief_key)
+                    .where(items_t.c.job_id == job_id, items_t.c.state == "done")
+                )
+            else:
+                query = (
+                    sa.select(items_t.c.seq, items_t.c.item_id, items_t.c.source, items_t.c.state,
+                              items_t.c.error_kind, items_t.c.error)
+                    .where(items_t.c.job_id == job_id, items_t.c.state.in_(("failed", "cancelled")))
+                )
+            rows = conn.execute(query.where(items_t.c.seq > after_seq).order_by(items_t.c.seq).limit(limit)).all()
+        return [dict(r._mapping) for r in rows]
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def claim(self, worker: str, n: int, lease_s: float, max_attempts: int) -> list[Claimed]:
+        """Up to ``n`` items for ``worker``: first those whose worker went silent, then queued
+        ones in submission order. An item claimed ``max_attempts`` times is failed instead.
+
+        Only item rows are locked here (never a job row), so a claim cannot deadlock with a
+        finish or a cancel, which lock the job first."""
+        now = time.time()
+        with self._write() as conn:
+            stale = conn.execute(_locked(
+                sa.select(items_t.c.id, items_t.c.job_id, items_t.c.attempts)
+                .where(items_t.c.state == "running", items_t.c.lease_until < now).order_by(items_t.c.id).limit(n),
+                self, skip_locked=True,
+            )).all()
+            fresh = conn.execute(_locked(
+                sa.select(items_t.c.id, items_t.c.job_id, items_t.c.attempts)
+                .where(items_t.c.state == "queued").order_by(items_t.c.id).limit(n - len(stale)),
+                self, skip_locked=True,
+            )).all() if len(stale) < n else []
+            rows = [*stale, *fresh]
+            for row in rows:
+                conn.execute(items_t.update().where(items_t.c.id == row.id).values(
+                    state="running", claimed_by=worker, lease_until=now + lease_s, attempts=row.attempts + 1))
+            loaded = conn.execute(
+                sa.select(items_t.c.id, items_t.c.job_id, items_t.c.item_id, items_t.c.source,
+                          items_t.c.article, jobs_t.c.model)
+                .join(jobs_t, jobs_t.c.id == items_t.c.job_id)
+                .where(items_t.c.id.in_([r.id for r in rows if r.attempts < max_attempts])).order_by(items_t.c.id)
+            ).all() if rows else []
+        for row in rows:
+            if row.attempts >= max_attempts:
+                self.finish_item(worker, row.id, row.job_id, "failed", error_kind="interrupted", error=(
+                    f"the worker briefing this article stopped {row.attempts} times (killed or crashed); giving up"))
+        return [Claimed(r.id, r.job_id, r.item_id, r.source, r.article, r.model) for r in loaded]
+
+    def renew(self, worker: str, item_ids: list[int], lease_s: float) -> set[int]:
+        """Extend this worker's leases; returns the items it still holds (not cancelled, not stolen)."""
+        if not item_ids:
+            return set()
+        with self._write() as conn:
+            conn.execute(items_t.update().where(
+                items_t.c.id.in_(item_ids), items_t.c.claimed_by == worker, items_t.c.state == "running",
+            ).values(lease_until=time.time() + lease_s))
+            return set(conn.execute(sa.select(items_t.c.id).where(
+                items_t.c.id.in_(item_ids), items_t.c.claimed_by == worker, items_t.c.state == "running",
+            )).scalars().all())
+
+    def finish_item(self, worker: str, item: int, job_id: str, state: str, *, brief_key: str | None = None,
+                    cached: bool = False, error_kind: str | None = None, error: str | None = None) -> bool:
+        """Record an item's outcome if ``worker`` still holds it; False if it lost it."""
+        with self._write() as conn:
+            # Lock the job row first (the order every writer uses), then check the claim.
+            conn.execute(_locked(sa.select(jobs_t.c.id).where(jobs_t.c.id == job_id), self)).first()
+            held = conn.execute(sa.select(items_t.c.id).where(
+                items_t.c.id == item, items_t.c.claimed_by == worker, items_t.c.state == "running")).first()
+            if held is None:
+                return False
+            self._finish(conn, item, job_id, state, time.time(), brief_key=brief_key, cached=cached,
+                         error_kind=error_kind, error=error)
+            return True
+
+    def _finish(self, conn: Connection, item: int, job_id: str, state: str, now: float, **values: Any) -> None:
+        conn.execute(jobs_t.update().where(jobs_t.c.id == job_id).values(
+            finished=jobs_t.c.finished + 1,
+            state=sa.case((jobs_t.c.finished + 1 >= jobs_t.c.total, "done"), else_=jobs_t.c.state),
+            updated_at=now,
+        ))
+        number = conn.execute(sa.select(jobs_t.c.finished).where(jobs_t.c.id == job_id)).scalar()
+        conn.execute(items_t.update().where(items_t.c.id == item).values(
+            state=state, claimed_by=None, lease_until=None, finished_seq=number, finished_at=now, **values))
+
+    def release(self, worker: str) -> int:
+        """Hand this worker's unfinished items back to the queue (graceful shutdown)."""
+        with self._write() as conn:
+            result = conn.execute(items_t.update().where(items_t.c.claimed_by == worker, items_t.c.state == "running")
+                                  .values(state="queued", claimed_by=None, lease_until=None,
+                                          attempts=sa.func.max(items_t.c.attempts - 1, 0) if self.is_sqlite
+                                          else sa.func.greatest(items_t.c.attempts - 1, 0)))
+            return int(result.rowcount or 0)
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    def state_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(jobs by state, items by state) across every replica."""
+        with self._read() as conn:
+            jobs = dict(conn.execute(sa.select(jobs_t.c.state, sa.func.count()).group_by(jobs_t.c.state)).all())
+            items = dict(conn.execute(
+                sa.select(items_t.c.state, sa.func.count()).where(items_t.c.state.in_(("queued", "running")))
+                .group_by(items_t.c.state)).all())
+        return {k: int(v) for k, v in jobs.items()}, {k: int(v) for k, v in items.items()}
+
+
+def _locked(query: Any, store: Store, skip_locked: bool = False) -> Any:
+    """FOR UPDATE on PostgreSQL (SKIP LOCKED for claims, so replicas never wait on each other's
+    items). SQLite has no row locks: its write transaction (BEGIN IMMEDIATE) excludes others."""
+    return query if store.is_sqlite else query.with_for_update(skip_locked=skip_locked)
+
+
+def _insert_ignore(conn: Connection, table: sa.Table, values: dict[str, Any], keys: list[str]) -> bool:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+    return bool(result.rowcount)
+
+
+def _engine(url: str, threads: int) -> Engine:
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_size=threads, max_overflow=threads, pool_pre_ping=True)
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, pool_size=threads, max_overflow=threads, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves: IMMEDIATE for writes, so two writers never deadlock on upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def request_hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+__all__ = ["Claimed", "NewItem", "Store", "StoredResponse", "default_database_url", "request_hash"]

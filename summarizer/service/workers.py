@@ -1,0 +1,133 @@
+"""Job workers: each process claims job items from the store while it has a free model slot.
+
+An item is claimed with a lease the process renews while it works; if the process is killed,
+the lease runs out and another process (or this one, restarted) claims the item again. Its
+outcome is recorded only while the claim is held, so every item ends once: as a brief, or as an
+error record saying why. On shutdown unfinished items are handed back to the queue at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+
+from summarizer.errors import SummarizerError
+from summarizer.models import Article
+from summarizer.redact import redact
+from summarizer.service.briefing import Briefer
+from summarizer.service.config import ServiceSettings
+from summarizer.service.store import Claimed, Store
+
+log = logging.getLogger(__name__)
+
+
+class JobWorkers:
+    def __init__(self, briefer: Briefer, store: Store, config: ServiceSettings):
+        self.briefer = briefer
+        self.store = store
+        self.config = config
+        self.id = f"{socket.gethostname()[:24]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.working: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._loops: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._loops = [asyncio.create_task(self._claim_loop()), asyncio.create_task(self._lease_loop())]
+
+    def wake(self) -> None:
+        """A job was just submitted here: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def stop(self, grace_s: float) -> None:
+        """Claim nothing more; let in-flight items finish for ``grace_s``, then hand the rest back."""
+        self._stopping = True
+        self._wake.set()
+        for loop in self._loops:
+            loop.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        if self.working:
+            _, pending = await asyncio.wait(list(self.working.values()), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        released = await self.store.run(self.store.release, self.id)
+        if released:
+            log.info("handed %d unfinished job item(s) back to the queue", released)
+
+    async def _claim_loop(self) -> None:
+        slots = self.briefer.slots
+        while not self._stopping:
+            await slots.acquire()
+            try:
+                claimed = await self.store.run(
+                    self.store.claim, self.id, 1, self.config.lease_s, self.config.max_item_attempts)
+            except Exception:
+                slots.release()
+                log.exception("claiming job items failed; retrying")
+                await asyncio.sleep(self.config.poll_s)
+                continue
+            except BaseException:
+                slots.release()
+                raise
+            if not claimed:
+                slots.release()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.config.poll_s)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+                continue
+            for item in claimed:
+                self.working[item.id] = asyncio.create_task(self._work(item))
+
+    async def _work(self, item: Claimed) -> None:
+        try:
+            await self._brief(item)
+        except asyncio.CancelledError:
+            pass  # cancelled job, lost lease or shutdown: nothing to record here
+        except Exception:
+            log.exception("job %s item %s: could not record its outcome", item.job_id, item.item_id)
+        finally:
+            self.briefer.slots.release()
+            self.working.pop(item.id, None)
+
+    async def _brief(self, item: Claimed) -> None:
+        finish = self.store.finish_item
+        try:
+            article = Article.model_validate_json(item.article)
+            brief, cache = await self.briefer.brief_in_slot(article, item.model)
+        except SummarizerError as exc:
+            await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed",
+                                                error_kind=type(exc).__name__, error=redact(str(exc))))
+            return
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug must not lose the item: it ends as an error record
+            log.exception("job %s item %s failed unexpectedly", item.job_id, item.item_id)
+            await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed", error_kind="internal",
+                                                error=redact(f"unexpected {type(exc).__name__}: {exc}")))
+            return
+        key = self.briefer.key(article, item.model)
+        held = await self.store.run(lambda: finish(self.id, item.id, item.job_id, "done",
+                                                   brief_key=key, cached=cache == "hit"))
+        if not held:
+            log.info("job %s item %s: result discarded (cancelled, or claimed by another worker)", item.job_id, item.item_id)
+
+    async def _lease_loop(self) -> None:
+        """Renew the leases of items in flight; stop working on any this worker no longer holds."""
+        while True:
+            await asyncio.sleep(self.config.lease_s / 3)
+            ids = list(self.working)
+            try:
+                held = await self.store.run(self.store.renew, self.id, ids, self.config.lease_s)
+            except Exception:
+                log.exception("renewing job item leases failed")
+                continue
+            for item in set(ids) - held:
+                task = self.working.get(item)
+                if task is not None:
+                    task.cancel()
