@@ -166,6 +166,43 @@ def eval_(
     typer.echo(report)
 
 
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Interface to bind (default 127.0.0.1: this machine only).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="TCP port (default 8000).")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Server processes, each with its own job workers (default 1).")] = None,
+    database_url: Annotated[Optional[str], typer.Option(help="postgresql://... to share jobs and cache between replicas; default: SQLite in the user data dir.")] = None,
+    model: ModelOpt = None,
+) -> None:
+    """Run the brief service: HTTP API under /v1, a page at /, jobs that survive restarts.
+
+    Needs the serve extra (pip install 'summarizer[serve]'). API keys: SUMMARIZER_SERVER_KEYS.
+    """
+    import os
+
+    # Through the environment, so every server process (--workers) reads the same settings.
+    for name, value in (("SUMMARIZER_SERVER_HOST", host), ("SUMMARIZER_SERVER_PORT", port),
+                        ("SUMMARIZER_SERVER_WORKERS", workers), ("SUMMARIZER_DATABASE_URL", database_url),
+                        ("SUMMARIZER_MODEL", model)):
+        if value is not None:
+            os.environ[name] = str(value)
+    try:
+        from summarizer.service.server import serve as run_server
+    except ImportError as exc:
+        _fail(f"the service needs the serve extra: pip install 'summarizer[serve]' ({exc.name} is missing)", 2)
+        return
+    from pydantic import ValidationError
+
+    from summarizer.service.config import ServiceSettings
+
+    try:
+        config = ServiceSettings()
+    except ValidationError as exc:
+        _fail(f"bad service setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", 2)
+        return
+    run_server(config)
+
+
 def main() -> None:
     app()
 
