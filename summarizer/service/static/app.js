@@ -1,0 +1,276 @@
+// The summarizer page: brief an article and show each item's evidence in the article; follow jobs.
+// Article and brief text only ever reach the page as text nodes (never HTML), and the page's
+// Content-Security-Policy allows no inline script: an article cannot run code here.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === "class") node.className = value;
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+// -- API -------------------------------------------------------------------------------------
+
+const keyInput = $("api-key");
+keyInput.value = sessionStorage.getItem("summarizer-key") || "";
+keyInput.addEventListener("change", () => sessionStorage.setItem("summarizer-key", keyInput.value.trim()));
+
+function headers(extra = {}) {
+  const key = keyInput.value.trim();
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: headers(options.headers || {}) });
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try {
+      const problem = await response.json();
+      detail = `${problem.title}: ${problem.detail}`;
+    } catch (_) { /* not a problem document */ }
+    throw new Error(detail);
+  }
+  return response;
+}
+
+// -- tabs ------------------------------------------------------------------------------------
+
+for (const tab of document.querySelectorAll(".tab")) {
+  tab.addEventListener("click", () => {
+    for (const other of document.querySelectorAll(".tab")) other.classList.toggle("active", other === tab);
+    for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== tab.dataset.view;
+    if (tab.dataset.view === "jobs-view") refreshJobs();
+  });
+}
+
+// -- one brief -------------------------------------------------------------------------------
+
+let current = null; // {article, brief}
+
+$("article-file").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  if (file) $("article-input").value = await file.text();
+});
+
+function mediaType(text) {
+  const file = $("article-file").files[0];
+  const name = file ? file.name.toLowerCase() : "";
+  if (name.endsWith(".html") || name.endsWith(".htm") || /^\s*(<!doctype html|<html)/i.test(text)) return "text/html";
+  if (name.endsWith(".md") || name.endsWith(".markdown")) return "text/markdown";
+  return "text/plain";
+}
+
+$("brief-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("article-input").value;
+  const status = $("brief-status");
+  const button = $("brief-button");
+  status.className = "";
+  status.textContent = "Briefing… (a local model can take minutes)";
+  button.disabled = true;
+  try {
+    const media = mediaType(text);
+    const published = $("published").value;
+    const body = media === "text/html"
+      ? JSON.stringify({ html: text, published: published || null })
+      : JSON.stringify({ text, published: published || null });
+    const response = await api("/v1/briefs?include=article", {
+      method: "POST", body, headers: { "Content-Type": "application/json", Accept: "application/json" },
+    });
+    current = await response.json();
+    const cache = response.headers.get("X-Summarizer-Cache");
+    status.textContent = cache === "hit" ? "From the cache (no model call)." : "Done.";
+    showBrief(current);
+  } catch (error) {
+    status.className = "error";
+    status.textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+const SECTIONS = [
+  ["key_developments", "Key developments", "evidence", (d) => [
+    el("span", { class: "what" }, d.what),
+    (d.when_iso || d.when || d.where) ? el("span", { class: "context" }, ` (${[d.when_iso || d.when, d.where].filter(Boolean).join(", ")})`) : null,
+  ]],
+  ["stated_positions", "Stated positions", "quote", (p) => [
+    el("span", { class: "who" }, p.actor + (p.role ? `, ${p.role}` : "")), ": ", p.stance,
+  ]],
+  ["warnings", "Warnings", "evidence", (w) => [
+    el("span", { class: "who" }, w.issued_by), " warns of ", w.about,
+    w.condition ? el("span", { class: "context" }, ` (if ${w.condition})`) : null,
+  ]],
+];
+
+function showBrief({ article, brief }) {
+  $("headline").textContent = brief.headline;
+  $("summary").textContent = brief.summary;
+  const items = $("items");
+  items.replaceChildren();
+  for (const [kind, title, field, render] of SECTIONS) {
+    const list = brief[kind] || [];
+    if (!list.length) continue;
+    const ul = el("ul");
+    list.forEach((item, index) => {
+      const path = `${kind}[${index}].${field}`;
+      ul.append(el("li", {}, el("button", {
+        type: "button", class: "item", dataset: { item: path }, title: item[field],
+        onclick: (e) => showEvidence(path, e.currentTarget),
+      }, ...render(item))));
+    });
+    items.append(el("h3", {}, title), ul);
+  }
+  const meta = brief.metadata;
+  $("brief-meta").textContent = `${meta.model} · prompt ${meta.prompt_version} · ${meta.usage.total_tokens} tokens · `
+    + `${meta.latency_s.toFixed(1)} s · ${meta.grounding.verified} items verified`;
+  $("article-text").replaceChildren(document.createTextNode(article.text));
+  $("brief").hidden = false;
+  $("article-pane").hidden = false;
+}
+
+function showEvidence(path, button) {
+  if (!current) return;
+  for (const other of document.querySelectorAll(".item.active")) other.classList.remove("active");
+  button.classList.add("active");
+  const text = current.article.text;
+  const span = (current.brief.metadata.grounding.spans || []).find((s) => s.item === path);
+  const pane = $("article-text");
+  if (!span) {
+    pane.replaceChildren(document.createTextNode(text));
+    return;
+  }
+  const mark = el("mark", { class: "evidence", id: "evidence" }, text.slice(span.start, span.end));
+  pane.replaceChildren(document.createTextNode(text.slice(0, span.start)), mark, document.createTextNode(text.slice(span.end)));
+  mark.scrollIntoView({ block: "center", behavior: "instant" });
+}
+
+// -- jobs ------------------------------------------------------------------------------------
+
+const following = new Map(); // job id -> AbortController of its event stream
+
+$("job-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const file = $("job-file").files[0];
+  const status = $("job-status");
+  status.className = "";
+  try {
+    const text = await file.text();
+    const media = /^\s*\[/.test(text) ? "application/json" : "application/x-ndjson";
+    const response = await api("/v1/jobs", { method: "POST", body: text, headers: { "Content-Type": media } });
+    const job = await response.json();
+    status.textContent = `Job ${job.id.slice(0, 8)}: ${job.total} articles.`;
+    await refreshJobs();
+  } catch (error) {
+    status.className = "error";
+    status.textContent = error.message;
+  }
+});
+
+async function refreshJobs() {
+  let jobs;
+  try {
+    jobs = (await (await api("/v1/jobs")).json()).jobs;
+  } catch (error) {
+    $("job-status").className = "error";
+    $("job-status").textContent = error.message;
+    return;
+  }
+  const body = document.querySelector("#jobs tbody");
+  body.replaceChildren(...jobs.map(jobRow));
+  for (const job of jobs) if (job.state === "queued" || job.state === "running") follow(job);
+}
+
+function jobRow(job) {
+  const bar = el("progress", { max: String(job.total), value: String(job.finished) });
+  return el("tr", { id: `job-${job.id}` },
+    el("td", {}, el("code", {}, job.id.slice(0, 8))),
+    el("td", { class: "state" }, job.state),
+    el("td", {}, bar, el("span", { class: "count" }, ` ${job.finished} / ${job.total}`)),
+    el("td", {}, new Date(job.created_at).toLocaleString()),
+    el("td", {},
+      el("button", { type: "button", onclick: () => download(job.links.briefs, `${job.id}-briefs.jsonl`) }, "briefs"),
+      el("button", { type: "button", onclick: () => download(job.links.errors, `${job.id}-errors.jsonl`) }, "errors"),
+      job.state === "queued" || job.state === "running"
+        ? el("button", { type: "button", onclick: () => cancel(job.id) }, "cancel") : null));
+}
+
+function updateRow(id, finished, total, state) {
+  const row = $(`job-${id}`);
+  if (!row) return;
+  row.querySelector("progress").value = finished;
+  row.querySelector(".count").textContent = ` ${finished} / ${total}`;
+  if (state) row.querySelector(".state").textContent = state;
+}
+
+async function download(path, name) {
+  const blob = await (await api(path)).blob();
+  const url = URL.createObjectURL(blob);
+  el("a", { href: url, download: name }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+async function cancel(id) {
+  await api(`/v1/jobs/${id}`, { method: "DELETE" });
+  await refreshJobs();
+}
+
+// Server-sent events over fetch (EventSource cannot send an Authorization header); resumes
+// after a dropped connection from the last event id it saw.
+async function follow(job) {
+  if (following.has(job.id)) return;
+  const control = new AbortController();
+  following.set(job.id, control);
+  let last = 0;
+  try {
+    for (let tries = 0; tries < 20 && !control.signal.aborted; tries++) {
+      try {
+        const response = await api(job.links.events, { signal: control.signal, headers: last ? { "Last-Event-ID": String(last) } : {} });
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n/g, "\n");
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            const event = { event: "message", data: "" };
+            for (const line of block.split("\n")) {
+              const [field, ...rest] = line.split(":");
+              const value = rest.join(":").replace(/^ /, "");
+              if (field === "event") event.event = value;
+              else if (field === "data") event.data += value;
+              else if (field === "id") event.id = value;
+            }
+            if (event.id) last = Number(event.id);
+            if (event.event === "item") {
+              const data = JSON.parse(event.data);
+              updateRow(job.id, data.finished, data.total, "running");
+            } else if (event.event === "end" || event.event === "status") {
+              const data = JSON.parse(event.data);
+              updateRow(job.id, data.finished, data.total, data.state);
+              if (event.event === "end") return;
+            }
+          }
+        }
+      } catch (error) {
+        if (control.signal.aborted) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } finally {
+    following.delete(job.id);
+  }
+}
