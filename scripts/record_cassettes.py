@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fixture_articles import fixtures  # noqa: E402
 
-from summarizer.cassettes import CASSETTE_DIR, make_vcr  # noqa: E402
+from summarizer.testing.cassettes import CASSETTE_DIR, make_vcr  # noqa: E402
 from summarizer.backends.client import resolve_endpoint  # noqa: E402
 from summarizer.brief.pipeline import summarize  # noqa: E402
 from summarizer.brief.prompts import prompt_version  # noqa: E402

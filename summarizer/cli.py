@@ -72,17 +72,13 @@ def brief(
 ) -> None:
     """Brief one article and print it."""
     _logging(verbose)
+    from summarizer.batch.inputs import decode, read_article, text_article
+    from summarizer.brief.pipeline import summarize
     from summarizer.errors import SummarizerError
 
     try:
-        from summarizer.inputs import read_article, text_article
-        from summarizer.brief.pipeline import summarize
-
         if path == "-":
-            data = sys.stdin.buffer.read()
-            from summarizer.inputs import decode
-
-            article = text_article(decode(data, "<stdin>"), "<stdin>")
+            article = text_article(decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
         else:
             article = read_article(Path(path))
         result = summarize(article, model=model, strict=strict or None)
@@ -115,19 +111,23 @@ def run(
 ) -> None:
     """Brief every article under PATHS into OUT/ (resumable: a re-run skips finished work)."""
     _logging(verbose)
+    from summarizer.batch import RunOptions, UsageError, run_sync
     from summarizer.errors import SummarizerError
-    from summarizer.runner import RunOptions, run_sync
+    from summarizer.settings import get_settings
 
     options = RunOptions(
-        paths=paths, out=out, model=model, markdown=format is Format.markdown, concurrency=concurrency,
-        rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, strict=strict, max_bytes=max_bytes, quiet=quiet,
-    )
+        paths=paths, out=out, markdown=format is Format.markdown, concurrency=concurrency,
+        rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, max_bytes=max_bytes, quiet=quiet,
+    )  # fmt: skip
     try:
-        code = run_sync(options)
+        code = run_sync(options, get_settings(model=model, strict=strict or None))
+    except UsageError as exc:
+        _fail(str(exc), 2)
+        return
     except SummarizerError as exc:
         _fail(str(exc), 1)
         return
-    except ValueError as exc:
+    except ValueError as exc:  # a setting with an invalid value
         _fail(str(exc), 2)
         return
     raise typer.Exit(code)
@@ -154,7 +154,7 @@ def eval_(
     """Brief a reference corpus and report validity, grounding, ROUGE vs lead-3, latency, tokens."""
     _logging(verbose)
     from summarizer.errors import SummarizerError
-    from summarizer.evaluate import evaluate
+    from summarizer.eval import evaluate
 
     if not corpus.is_file():
         _fail(f"{corpus}: no such file", 2)

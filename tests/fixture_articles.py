@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarizer.inputs import read_article, read_jsonl
+from summarizer.batch.inputs import read_article, read_jsonl
 from summarizer.models import Article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +44,9 @@ def corpus_references() -> dict[str, list[str]]:
 def fixtures() -> list[Fixture]:
     refs = corpus_references()
     items = [Fixture("seed", read_article(SEED))]
-    for ident, _, article in read_jsonl(CORPUS):
-        assert isinstance(article, Article), article
-        items.append(Fixture(f"corpus-{ident}", article, references=refs[ident]))
+    for record in read_jsonl(CORPUS):
+        assert isinstance(record.item, Article), record.item
+        items.append(Fixture(f"corpus-{record.name}", record.item, references=refs[record.name]))
     items.append(Fixture("injection", read_article(INJECTION)))
     items.append(Fixture("long", read_article(LONG), dict(LONG_SETTINGS)))
     items.append(Fixture("mixed-md", read_article(MIXED_MD)))

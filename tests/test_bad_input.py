@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.runner import RunOptions, run_sync
-from summarizer.settings import Settings
+from summarizer.batch import RunOptions, run_sync
+from summarizer.batch.inputs import decode
 from summarizer.testing.stub_server import stub_server
 
 GOOD = "The council voted on Tuesday to close the old library. Mayor Ana Ruiz said the building was unsafe."
@@ -39,18 +39,14 @@ NAV_AND_SCRIPT_HTML = (
 )
 
 
-def _settings(stub) -> Settings:
-    return Settings(model="openai/stub", api_base=stub.api_base, api_key="stub-key-0000", timeout=2, retry_max_wait=0.05)
-
-
 def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.exists() else []
 
 
 def _run(src: Path, out: Path, stub, **kw) -> int:
-    options = dict(paths=[str(src)], out=out, settings=_settings(stub), quiet=True, max_bytes=MAX_BYTES)
+    options = dict(paths=[str(src)], out=out, quiet=True, max_bytes=MAX_BYTES)
     options.update(kw)
-    return run_sync(RunOptions(**options))
+    return run_sync(RunOptions(**options), stub.settings())
 
 
 def _assert_accounted_once(out: Path, expected_sources: set[str]) -> tuple[list[dict], list[dict]]:
@@ -287,7 +283,6 @@ def test_a_legacy_encoded_article_is_decoded_correctly(tmp_path, encoding):
 
 def test_a_latin1_article_with_only_latin1_letters_is_decoded(tmp_path):
     """Latin-1 bytes that happen to be guessed right: the decode path itself works end to end."""
-    from summarizer.inputs import decode
 
     text = "Die Bürger von Zürich und München äußerten sich über die Größe der Brücke. Die Stadt öffnete sie."
     if decode(text.encode("latin-1"), "probe") != text:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from summarizer.cassettes import CASSETTE_DIR, SecretInCassetteError, _before_record_request, _before_record_response
+from summarizer.testing.cassettes import CASSETTE_DIR, SecretInCassetteError, _before_record_request, _before_record_response
 
 SECRET = re.compile(
     r"(?im)^\s*-?\s*(authorization|x-api-key|api-key|set-cookie|cookie|openai-organization|openai-project)\s*:"

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CASSETTE_DIR, ROOT, cassette, replay_env
-from fixture_articles import SEED
+from tests.helpers import CASSETTE_DIR, ROOT, cassette, replay_env
+from tests.fixture_articles import SEED
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -54,7 +54,7 @@ def test_readme_main_command_briefs_every_seed(monkeypatch, tmp_path):
     replay_env(monkeypatch)
     seeds = ROOT / "seeds"
     out = tmp_path / "briefs"
-    with cassette("seed", "mixed-html", "sample-md", tmp=tmp_path):
+    with cassette("seed", "mixed-html", "sample-md"):
         result = runner.invoke(app, ["run", str(seeds), "-o", str(out), "--format", "markdown", "--quiet"])
     assert result.exit_code == 0, result.output
     inputs = sorted(p.name for p in seeds.iterdir())

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CASSETTE_DIR, cassette, replay_env
-from fixture_articles import CORPUS
+from tests.helpers import CASSETTE_DIR, cassette, replay_env
+from tests.fixture_articles import CORPUS
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.evaluate import lead3, rouge
+from summarizer.eval import lead3, rouge
 
 runner = CliRunner()
 ROWS = [json.loads(line) for line in CORPUS.read_text().splitlines()[:3]]
@@ -23,7 +23,7 @@ def test_eval_reports_validity_grounding_and_rouge_then_reuses_its_briefs(monkey
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
     out = tmp_path / "eval"
-    with cassette(*NAMES, tmp=tmp_path):
+    with cassette(*NAMES):
         result = runner.invoke(app, ["eval", str(corpus), "-o", str(out)])
     assert result.exit_code == 0, result.output
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CASSETTE_DIR, cassette, replay_settings
-from fixture_articles import LONG_SETTINGS, by_name
+from tests.helpers import CASSETTE_DIR, cassette, replay_settings
+from tests.fixture_articles import LONG_SETTINGS, by_name
 
 from summarizer import summarize
 from summarizer.brief.chunking import article_budget, count_tokens, plan, split

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
+from tests.helpers import ROOT
 from pydantic import ValidationError
 
 from summarizer.models import Article, BriefDraft, brief_json_schema, constrained_to

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import cassette, cassette_interactions, recorded_fixtures, replay_settings
+from tests.helpers import cassette, cassette_interactions, recorded_fixtures, replay_settings
 
 from summarizer import Brief, summarize
 from summarizer.brief.grounding import fold, locate

@@ -9,13 +9,16 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import CASSETTE_DIR, cassette, recording, replay_settings
-from fixture_articles import CORPUS, MIXED_HTML, MIXED_MD, SEED
+from tests.helpers import CASSETTE_DIR, assert_exact_for, cassette, replay_settings
+from tests.fixture_articles import CORPUS, MIXED_HTML, MIXED_MD, SEED
 
-from summarizer.runner import RunOptions, run_sync
+from summarizer.batch import RunOptions, run_sync
+from summarizer.batch.inputs import read_article
+from summarizer.models import Brief
 from summarizer.settings import Settings
 from summarizer.testing.stub_server import StubConfig, stub_server
 
@@ -49,9 +52,9 @@ def _needed_cassettes() -> list[str]:
 @pytest.mark.skipif(not (CASSETTE_DIR / "mixed-html.yaml").exists(), reason="cassettes not recorded yet")
 def test_mixed_folder_is_briefed_from_cassettes_and_a_rerun_does_nothing(tmp_path):
     src, out = mixed_folder(tmp_path), tmp_path / "out"
-    options = RunOptions(paths=[str(src)], out=out, markdown=True, settings=replay_settings(), quiet=True)
-    with cassette(*_needed_cassettes(), tmp=tmp_path) as cass:
-        assert run_sync(options) == 0
+    options = RunOptions(paths=[str(src)], out=out, markdown=True, quiet=True)
+    with cassette(*_needed_cassettes()) as cass:
+        assert run_sync(options, replay_settings()) == 0
         played = cass.play_count
     briefs = _lines(out / "briefs.jsonl")
     assert len(briefs) == 6 and _lines(out / "errors.jsonl") == []
@@ -67,28 +70,40 @@ def test_mixed_folder_is_briefed_from_cassettes_and_a_rerun_does_nothing(tmp_pat
     assert html["brief"]["metadata"]["source"].endswith("bus crash.html")
     assert played >= 6
 
-    with cassette(*_needed_cassettes(), tmp=tmp_path) as cass:
-        assert run_sync(options) == 0
+    with cassette(*_needed_cassettes()) as cass:
+        assert run_sync(options, replay_settings()) == 0
         assert cass.play_count == 0, "a second run must not call the model"
     assert len(_lines(out / "briefs.jsonl")) == 6
 
 
-def _stub_settings(stub, **kw) -> Settings:
-    return Settings(model="openai/stub", api_base=stub.api_base, api_key="stub-key-0000", timeout=2, retry_max_wait=0.05, **kw)
-
-
-def test_identical_articles_are_briefed_once_and_referenced_by_each_input(tmp_path):
+def test_identical_articles_are_briefed_once_and_each_brief_is_exact_for_its_input(tmp_path):
+    """Issue 10 #3: a brief reused for another input must carry that input's own offsets and digest.
+    Identical bytes are briefed once; the same text with other whitespace is its own article."""
     src = tmp_path / "in"
     src.mkdir()
     text = SEED.read_text()
     (src / "a.txt").write_text(text)
-    (src / "b.txt").write_text(text.replace("\n", "\n\n"))  # same text once whitespace is normalised
+    (src / "copy.txt").write_text(text)
+    (src / "b.txt").write_bytes(("   " + text.replace("\n", "\r\n")).encode())
     (src / "c.txt").write_text("Another article entirely. It says other things.")
     with stub_server() as stub:
-        code = run_sync(RunOptions(paths=[str(src)], out=tmp_path / "out", settings=_stub_settings(stub), concurrency=4, quiet=True))
+        code = run_sync(RunOptions(paths=[str(src)], out=tmp_path / "out", concurrency=4, quiet=True), stub.settings())
         assert code == 0
+        assert stub.state.requests == 3, "a.txt and copy.txt share one model call"
+    lines = _lines(tmp_path / "out" / "briefs.jsonl")
+    assert {b["source"] for b in lines} == {str(src / n) for n in ("a.txt", "copy.txt", "b.txt", "c.txt")}
+    for line in lines:
+        assert_exact_for(Brief.model_validate(line["brief"]), read_article(Path(line["source"])))
+
+
+def test_the_same_text_published_on_another_day_is_its_own_brief(tmp_path):
+    """Issue 10 #3: ``when_iso`` resolves against the input's own date, so the date is part of the key."""
+    rows = [{"id": day, "text": "The council met on Tuesday. It voted to close the library.", "published": day}
+            for day in ("2024-09-12", "2025-01-07")]
+    (batch := tmp_path / "batch.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with stub_server() as stub:
+        assert run_sync(RunOptions(paths=[str(batch)], out=tmp_path / "out", quiet=True), stub.settings()) == 0
         assert stub.state.requests == 2
-    assert {b["source"] for b in _lines(tmp_path / "out" / "briefs.jsonl")} == {str(src / n) for n in ("a.txt", "b.txt", "c.txt")}
 
 
 def test_exit_codes_and_force(tmp_path):
@@ -96,14 +111,12 @@ def test_exit_codes_and_force(tmp_path):
     src.mkdir()
     (src / "ok.txt").write_text("A fine article. It has two sentences.")
     with stub_server() as stub:
-        opts = RunOptions(paths=[str(src)], out=tmp_path / "out", settings=_stub_settings(stub), quiet=True)
-        assert run_sync(opts) == 0
-        assert run_sync(opts) == 0 and stub.state.requests == 1
-        opts.force = True
-        assert run_sync(opts) == 0 and stub.state.requests == 2
+        opts = RunOptions(paths=[str(src)], out=tmp_path / "out", quiet=True)
+        assert run_sync(opts, stub.settings()) == 0
+        assert run_sync(opts, stub.settings()) == 0 and stub.state.requests == 1
+        assert run_sync(replace(opts, force=True), stub.settings()) == 0 and stub.state.requests == 2
         (src / "empty.txt").write_text("")
-        opts.force = False
-        assert run_sync(opts) == 1
+        assert run_sync(opts, stub.settings()) == 1
 
 
 def test_output_names_cannot_escape_the_output_folder(tmp_path):
@@ -115,7 +128,7 @@ def test_output_names_cannot_escape_the_output_folder(tmp_path):
     (src / "x.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "out"
     with stub_server() as stub:
-        assert run_sync(RunOptions(paths=[str(src / "x.jsonl")], out=out, settings=_stub_settings(stub), quiet=True)) == 0
+        assert run_sync(RunOptions(paths=[str(src / "x.jsonl")], out=out, quiet=True), stub.settings()) == 0
     outputs = [b["output"] for b in _lines(out / "briefs.jsonl")]
     assert len(outputs) == 3
     for rel in outputs:
@@ -126,7 +139,7 @@ def test_output_names_cannot_escape_the_output_folder(tmp_path):
 def test_dry_run_calls_no_model(tmp_path, capsys):
     src = mixed_folder(tmp_path)
     (src / "junk.bin").write_bytes(b"\x00\x01")
-    code = run_sync(RunOptions(paths=[str(src)], out=tmp_path / "out", dry_run=True, settings=Settings(model="gpt-4o-mini")))
+    code = run_sync(RunOptions(paths=[str(src)], out=tmp_path / "out", dry_run=True), Settings(model="gpt-4o-mini"))
     captured = capsys.readouterr()
     assert code == 0
     assert captured.out.count("brief ") == 6 and "skip" in captured.out

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import ConfigurationError
-from summarizer.runner import RunOptions, run_sync
-from summarizer.settings import Settings
+from summarizer.batch import RunOptions, run_sync
 from summarizer.testing.stub_server import StubConfig, stub_server
 
 KEY = "sk-fake-SUMMARIZER-TEST-KEY-1234567890"
@@ -88,7 +87,7 @@ def test_key_never_written_by_a_run_with_transient_faults(tmp_path):
     assert "DEBUG" in proc.stderr, "-vv must actually log at debug level for this test to mean anything"
 
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
-    assert sorted(e["kind"] for e in errors) == ["ModelUnavailableError", "input"]
+    assert sorted(e["kind"] for e in errors) == ["input", "model_unavailable"]
     assert len((out / "briefs.jsonl").read_text().splitlines()) == 2
     assert (out / ".summarizer" / "manifest.jsonl").is_file() and list((out / ".summarizer" / "briefs").iterdir())
 
@@ -119,9 +118,8 @@ def test_a_401_sends_no_further_requests_for_queued_articles(tmp_path):
     src = _articles(tmp_path)
     out = tmp_path / "out"
     with stub_server(StubConfig(script=["401"] * 10)) as stub:
-        settings = Settings(model="openai/stub", api_base=stub.api_base, api_key=KEY, timeout=2, retry_max_wait=0.05)
         with pytest.raises(ConfigurationError, match="API_KEY"):
-            run_sync(RunOptions(paths=[str(src)], out=out, settings=settings, concurrency=1, quiet=True))
+            run_sync(RunOptions(paths=[str(src)], out=out, concurrency=1, quiet=True), stub.settings(api_key=KEY))
         assert stub.state.requests == 1, f"{stub.state.requests} requests were sent with a key already rejected"
 
 

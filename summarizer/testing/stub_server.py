@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from summarizer.brief.grounding import sentences
+from summarizer.settings import Settings
+
 FAULTS = (
     "429", "429-no-retry-after", "500", "502", "503", "reset", "hang", "truncated",
     "not-schema", "empty-choices", "ungrounded", "401", "400",
@@ -74,12 +77,6 @@ class StubState:
             return outcome
 
 
-def _sentences(text: str) -> list[str]:
-    from summarizer.brief.grounding import sentences
-
-    return sentences(text)
-
-
 def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True) -> dict[str, Any]:
     """A schema-valid brief of the article in ``messages`` (the merge step gets headline+summary)."""
     match = next(
@@ -89,7 +86,7 @@ def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True)
     if not match:  # the long-article merge call: only a headline and summary are asked for
         return {"headline": "Merged headline of a long article.", "summary": "The parts, merged into one summary."}
     text = re.sub(r"\A(?:(?:Title|Published): .*\n)+\n?", "", match.group(1))
-    sents = _sentences(text) or [text.strip()[:200]]
+    sents = sentences(text) or [text.strip()[:200]]
     evidence = sents if grounded else [f"This sentence is not in the article ({i})." for i in range(len(sents))]
     devs = [
         {"evidence": evidence[i % len(evidence)], "what": f"Development {i + 1}.", "when": None, "where": None}
@@ -208,6 +205,13 @@ class RunningStub:
     @property
     def api_base(self) -> str:
         return self.base_url + "/v1"
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings that send every request here, with short timeouts and retry waits."""
+        values: dict[str, Any] = dict(
+            model="openai/stub", api_base=self.api_base, api_key="stub-key-0000", timeout=2, retry_max_wait=0.05
+        )
+        return Settings(**{**values, **overrides})
 
 
 @contextmanager

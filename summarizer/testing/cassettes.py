@@ -1,4 +1,5 @@
-"""vcrpy configuration shared by the tests and the re-recording script.
+"""vcrpy configuration for recorded model traffic: the pytest plugin, the project's tests and
+its re-recording script all use ``make_vcr``.
 
 Every model call is a POST to the same path, so requests match on method, path and the *parsed*
 JSON body (key order and whitespace don't matter; host and port do not count, since the
@@ -10,12 +11,20 @@ hold one is refused outright.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import vcr
+import yaml
+from vcr.persisters.filesystem import FilesystemPersister
+
 from summarizer.redact import _PATTERNS, secret_values
 
-CASSETTE_DIR = Path(__file__).resolve().parent.parent / "cassettes"
+# The repository's own cassettes (in a checkout; an installed package has none).
+CASSETTE_DIR = Path(__file__).resolve().parents[2] / "cassettes"
 REQUEST_HEADERS_DROPPED = ("authorization", "api-key", "x-api-key", "cookie", "openai-organization", "openai-project")
 RESPONSE_HEADERS_DROPPED = (
     "set-cookie", "openai-organization", "openai-project", "content-length", "content-encoding",
@@ -87,8 +96,6 @@ class _ReadableYaml:
 
     @staticmethod
     def serialize(cassette_dict: dict[str, Any]) -> str:
-        import yaml
-
         class Dumper(yaml.SafeDumper):
             pass
 
@@ -108,8 +115,6 @@ class _ReadableYaml:
 
     @staticmethod
     def deserialize(cassette_string: str) -> dict[str, Any]:
-        import yaml
-
         data = yaml.safe_load(cassette_string)
         for interaction in data.get("interactions", []):
             body = interaction["response"].get("body", {})
@@ -118,10 +123,22 @@ class _ReadableYaml:
         return dict(data)
 
 
-def make_vcr(record_mode: str = "none", cassette_dir: Path = CASSETTE_DIR) -> Any:
-    """A configured ``vcr.VCR``; ``record_mode='none'`` replays only and fails on anything new."""
-    import vcr
+class _MergingPersister(FilesystemPersister):
+    """Replays several cassettes as one: their paths joined by ``os.pathsep``."""
 
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> tuple[list[Any], list[Any]]:
+        requests: list[Any] = []
+        responses: list[Any] = []
+        for path in str(cassette_path).split(os.pathsep):
+            more_requests, more_responses = FilesystemPersister.load_cassette(path, serializer)
+            requests += more_requests
+            responses += more_responses
+        return requests, responses
+
+
+def make_vcr(record_mode: str = "none", cassette_dir: Path = CASSETTE_DIR) -> vcr.VCR:
+    """A configured ``vcr.VCR``; ``record_mode='none'`` replays only and fails on anything new."""
     recorder = vcr.VCR(
         cassette_library_dir=str(cassette_dir),
         record_mode=record_mode,
@@ -134,4 +151,19 @@ def make_vcr(record_mode: str = "none", cassette_dir: Path = CASSETTE_DIR) -> An
     )
     recorder.register_matcher("json_body", json_body_matcher)
     recorder.register_serializer("readable_yaml", _ReadableYaml)
+    recorder.register_persister(_MergingPersister)
     return recorder
+
+
+@contextmanager
+def replaying(*names: str, cassette_dir: Path = CASSETTE_DIR) -> Iterator[Any]:
+    """Replay one or more recorded cassettes (as one), failing on any unrecorded request."""
+    files = [cassette_dir / (name if name.endswith(".yaml") else f"{name}.yaml") for name in names]
+    paths = os.pathsep.join(str(path.resolve()) for path in files)
+    with make_vcr("none", cassette_dir).use_cassette(paths, allow_playback_repeats=True) as cassette:
+        yield cassette
+
+
+def interactions(name: str, cassette_dir: Path = CASSETTE_DIR) -> list[dict[str, Any]]:
+    """A cassette's recorded interactions as plain data."""
+    return list(yaml.safe_load((cassette_dir / f"{name}.yaml").read_text(encoding="utf-8"))["interactions"])

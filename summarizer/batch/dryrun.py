@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from pathlib import Path
 
+from summarizer.backends._litellm import litellm
+from summarizer.backends.local_model import MODEL_NAME
+from summarizer.batch.sources import iter_inputs
+from summarizer.brief.chunking import PROMPT_OVERHEAD
 from summarizer.errors import ArticleError
-from summarizer.sources import iter_inputs
+from summarizer.settings import Settings
+
+ANSWER_TOKENS = 600  # a typical brief; max_tokens caps it
 
 
-def dry_run(options: Any, settings: Any) -> int:
-    from summarizer.backends._litellm import litellm
-    from summarizer.backends.local_model import MODEL_NAME
-
+def dry_run(paths: list[str], max_bytes: int, settings: Settings, out: Path | None = None) -> int:
     lib = litellm()
     model = settings.model or f"openai/{MODEL_NAME}"
-    prompt_overhead = 700  # system prompt and framing, measured with the embedded model
     total_in = total_out = count = bad = 0
-    for item in iter_inputs(options.paths, options.max_bytes):
+    for item in iter_inputs(paths, max_bytes, out):
         try:
             article = item.load()
         except ArticleError as exc:
             bad += 1
             print(f"skip  {item.source}: {exc}")
             continue
-        tokens = int(lib.token_counter(model=model, text=article.text)) + prompt_overhead
-        out_tokens = min(settings.max_tokens, 600)
+        tokens = int(lib.token_counter(model=model, text=article.text)) + PROMPT_OVERHEAD
         total_in += tokens
-        total_out += out_tokens
+        total_out += min(settings.max_tokens, ANSWER_TOKENS)
         count += 1
         print(f"brief {item.source}  ~{tokens} tokens in")
     try:
-        p, c = lib.cost_per_token(model=model, prompt_tokens=total_in, completion_tokens=total_out)
-        cost = f"${p + c:.4f}"
+        prompt, completion = lib.cost_per_token(model=model, prompt_tokens=total_in, completion_tokens=total_out)
+        cost = f"${prompt + completion:.4f}"
     except Exception:
         cost = "unknown (no price for this model)"
     print(
