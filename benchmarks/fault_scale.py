@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.runner import RunOptions, run_sync  # noqa: E402
+from summarizer.batch import RunOptions, run_sync  # noqa: E402
 from summarizer.settings import Settings  # noqa: E402
 from summarizer.testing.stub_server import StubConfig, stub_server  # noqa: E402
 
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=1.0, retry_max_wait=0.2, max_attempts=5, retry_total=60,
             )
             started = time.perf_counter()
-            code = run_sync(RunOptions(paths=[str(src)], out=out, settings=settings, concurrency=args.concurrency, quiet=True))
+            code = run_sync(RunOptions(paths=[str(src)], out=out, concurrency=args.concurrency, quiet=True), settings)
             wall = time.perf_counter() - started
             requests, outcomes = stub.state.requests, Counter(stub.state.outcomes)
         return report(args, settings, corpus, paths, out, code, wall, requests, outcomes)

@@ -181,7 +181,7 @@ def child_loop(folder: Path, api_base: str, warm: Path | None) -> dict[str, Any]
     import instructor
     import litellm
 
-    from summarizer.inputs import read_article
+    from summarizer.batch.inputs import read_article
     from summarizer.models import BriefDraft
     from summarizer.brief.prompts import render_messages
 
@@ -226,23 +226,23 @@ def child_run(folder: Path, out: Path, api_base: str, concurrency: int, warm: Pa
     # Everything the runner imports lazily, so the timed part measures work, not imports.
     import summarizer.backends.client  # noqa: F401
     import summarizer.brief.pipeline  # noqa: F401
-    import summarizer.progress  # noqa: F401
+    import summarizer.batch.progress  # noqa: F401
     from summarizer.backends._litellm import litellm
-    from summarizer.runner import RunOptions, run_sync
+    from summarizer.batch import RunOptions, run_sync
     from summarizer.settings import Settings
 
     litellm()
     settings = Settings(model=MODEL, api_base=api_base, api_key=API_KEY)
 
     def options(paths: Path, target: Path) -> RunOptions:
-        return RunOptions(paths=[str(paths)], out=target, settings=settings, concurrency=concurrency, quiet=True)
+        return RunOptions(paths=[str(paths)], out=target, concurrency=concurrency, quiet=True)
 
     if warm is not None:
-        run_sync(options(warm, out.with_name(out.name + "-warmup")))
+        run_sync(options(warm, out.with_name(out.name + "-warmup")), settings)
     n = sum(1 for _ in folder.glob("*.txt"))
     baseline = peak_rss_mb()
     start = time.perf_counter()
-    code = run_sync(options(folder, out))
+    code = run_sync(options(folder, out), settings)
     wall = time.perf_counter() - start
 
     def lines(name: str) -> list[str]:
