@@ -324,13 +324,10 @@ async def _article_from_body(request: Request, body: bytes, max_chars: int) -> t
             raise Problem(422, "Invalid request", "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
                                                            for e in errors), errors=errors) from None
         model = given.model
-        source = given.id or given.url or "request"
-        if given.html is not None:
-            article = await asyncio.to_thread(html_article, given.html, source)
-        else:
-            article = text_article(given.text or "", source)
-        update = {k: v for k, v in {"title": given.title, "published": given.published, "url": given.url}.items() if v}
-        article = article.model_copy(update={**update, "source_id": given.id or given.url or article.source_id})
+        # The same reader as a job's records (and `summarizer run`'s JSON), so the same article
+        # is the same Article, and the same cache key, whichever way it arrives.
+        article = await asyncio.to_thread(_record_article, data, given.id or given.url or "request")
+        article = article.model_copy(update={"source_id": given.id or given.url})
     elif media in ("text/plain", "text/markdown", "text/x-markdown", "text/html", ""):
         text = decode(body, "request body")
         if media == "text/html":

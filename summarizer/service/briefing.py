@@ -39,9 +39,12 @@ class QueueFull(Exception):
 
 
 def cache_key(article: Article, model: str, prompt_version: str, settings: Settings) -> str:
+    title = (article.title or "").strip()
+    if title and article.text.lstrip().lstrip("#").lstrip().startswith(title):
+        title = ""  # a title the text begins with (a text file's first line) is not sent twice
     payload = {
         "text": article.text,
-        "title": article.title,
+        "title": title or None,
         "published": article.published.isoformat() if article.published else None,
         "model": model,
         "prompt_version": prompt_version,
