@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve]'")
 
-from service_support import ServiceProcess, model_settings, service_config  # noqa: E402
+from tests.service.support import ServiceProcess, model_settings, service_config  # noqa: E402
 
 from summarizer.settings import Settings  # noqa: E402
 from summarizer.testing.stub_server import RunningStub, StubConfig, stub_server  # noqa: E402

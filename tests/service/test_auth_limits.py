@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from service_support import PROVIDER_KEY, article, model_settings, service_config, threaded_server
+from tests.service.support import PROVIDER_KEY, article, model_settings, service_config, threaded_server
 
 KEY_A = "service-key-alpha-0001"
 KEY_B = "service-key-bravo-0002"
@@ -55,7 +55,7 @@ def test_a_key_sees_only_its_own_jobs(make_client: Any) -> None:
 
 
 def test_no_key_in_logs_responses_or_the_database(make_client: Any, caplog: Any, tmp_path: Path, stub: Any) -> None:
-    from service_support import fault
+    from tests.service.support import fault
 
     caplog.set_level(logging.DEBUG)
     client = make_client(keys=KEY_A)
@@ -127,7 +127,7 @@ def test_idempotency_key_on_briefs(client: Any, stub: Any) -> None:
 
 
 def test_a_failed_request_does_not_burn_its_idempotency_key(client: Any, stub: Any) -> None:
-    from service_support import fault
+    from tests.service.support import fault
 
     fault(stub, "500", times=1)
     headers = {"idempotency-key": "retry-me"}

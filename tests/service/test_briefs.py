@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from summarizer import Brief
-from service_support import PROVIDER_KEY, SEED, article, fault, model_settings
+from tests.service.support import PROVIDER_KEY, SEED, article, fault, model_settings
 
 
 def test_json_body_returns_the_brief_with_grounded_offsets(client: Any, stub: Any) -> None:
@@ -164,7 +164,7 @@ def test_health_readiness_and_openapi(client: Any) -> None:
 
 
 def test_readyz_is_503_when_the_model_server_is_down(make_client: Any, stub: Any) -> None:
-    from service_support import free_port
+    from tests.service.support import free_port
 
     client = make_client(settings=model_settings(stub, api_base=f"http://127.0.0.1:{free_port()}/v1"))
     body = _problem(client.get("/readyz"), 503)

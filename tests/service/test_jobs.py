@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service_support import article, wait_for
+from tests.service.support import article, wait_for
 
 
 def _done(client: Any, location: str, timeout: float = 30) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def test_unknown_job_is_404(client: Any) -> None:
 
 
 def test_job_with_a_model_that_fails_records_the_reason(client: Any, stub: Any) -> None:
-    from service_support import PROVIDER_KEY, fault
+    from tests.service.support import PROVIDER_KEY, fault
 
     fault(stub, "401", times=10)
     created = client.post("/v1/jobs", json=[{"id": "k", "text": article(70)}])

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service_support import ServiceProcess, article, free_port, service_env, wait_for
+from tests.service.support import ServiceProcess, article, free_port, service_env, wait_for
 
 
 def _bin(name: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from service_support import ServiceProcess, article, service_env, wait_for
+from tests.service.support import ServiceProcess, article, service_env, wait_for
 
 
 def _all_done(url: str, timeout: float = 60) -> dict[str, Any]:
