@@ -307,14 +307,15 @@ def _media_type(request: Request) -> str:
 async def _article_from_body(request: Request, body: bytes, max_chars: int) -> tuple[Article, str | None]:
     from pydantic import ValidationError
 
-    decode, html_article, text_article = _inputs().decode, _inputs().html_article, _inputs().text_article
+    from summarizer.batch.inputs import decode, html_article, parse_json, text_article
+
     media = _media_type(request)
     model = None
     if media == "application/json" or media.endswith("+json"):
         try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise Problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+            data = parse_json(body, "the body")
+        except ArticleError as exc:
+            raise Problem(400, "Malformed JSON", str(exc)) from None
         if not isinstance(data, dict):
             raise Problem(422, "Invalid request", f"expected a JSON object, got {type(data).__name__}")
         try:
@@ -346,15 +347,16 @@ async def _article_from_body(request: Request, body: bytes, max_chars: int) -> t
 
 def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int) -> list[NewItem]:
     """One item per record; a record that cannot be read becomes a failed item saying why."""
-    decode = _inputs().decode
+    from summarizer.batch.inputs import decode, parse_json
+
     media = content_type.split(";")[0].strip().lower()
     text = decode(body, "request body") if body else ""
     records: list[tuple[str, Any]] = []  # (default id, record or an error message)
     if media == "application/json" or media.endswith("+json"):
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise Problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+            data = parse_json(text, "the body")
+        except ArticleError as exc:
+            raise Problem(400, "Malformed JSON", str(exc)) from None
         if not isinstance(data, list):
             raise Problem(422, "Invalid request", "expected a JSON array of article records "
                           "(or send JSONL as application/x-ndjson)")
@@ -364,9 +366,9 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
             if not line.strip():
                 continue
             try:
-                records.append((f"line-{number}", json.loads(line)))
-            except ValueError as exc:
-                records.append((f"line-{number}", f"line {number}: invalid JSON ({exc})"))
+                records.append((f"line-{number}", parse_json(line, f"line {number}")))
+            except ArticleError as exc:
+                records.append((f"line-{number}", str(exc)))
     else:
         raise Problem(415, "Unsupported content type", f"send a JSON array or JSONL (application/x-ndjson), not {media!r}")
     if not records:
@@ -396,22 +398,14 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
 
 
 def _record_article(record: Any, source: str) -> Article:
-    html_article, record_article = _inputs().html_article, _inputs().record_article
+    from summarizer.batch.inputs import html_article, record_article
+
     if isinstance(record, dict) and isinstance(record.get("html"), str) and not any(
             isinstance(record.get(k), str) for k in ("text", "content", "body", "article")):
         article = html_article(record["html"], source)
         return article.model_copy(update={k: v for k, v in record_article({**record, "text": article.text}, source)
                                           .model_dump().items() if v is not None and k != "text"})
     return record_article(record, source)
-
-
-def _inputs() -> Any:
-    """The readers ``summarizer run`` uses (moving from summarizer.inputs to summarizer.batch.inputs)."""
-    try:
-        from summarizer.batch import inputs
-    except ImportError:
-        from summarizer import inputs  # type: ignore[no-redef]
-    return inputs
 
 
 def _wants_markdown(accept: str) -> bool:

@@ -272,7 +272,7 @@ class Store:
             ).scalars().all()
             for n, item in enumerate(open_items, job.finished + 1):
                 conn.execute(items_t.update().where(items_t.c.id == item).values(
-                    state="cancelled", error_kind="cancelled", error="the job was cancelled before this article was briefed",
+                    state="cancelled", error_kind="stopped", error="the job was cancelled before this article was briefed",
                     claimed_by=None, lease_until=None, finished_seq=n, finished_at=now,
                 ))
             conn.execute(jobs_t.update().where(jobs_t.c.id == job_id).values(
@@ -340,7 +340,7 @@ class Store:
             ).all() if rows else []
         for row in rows:
             if row.attempts >= max_attempts:
-                self.finish_item(worker, row.id, row.job_id, "failed", error_kind="interrupted", error=(
+                self.finish_item(worker, row.id, row.job_id, "failed", error_kind="internal", error=(
                     f"the worker briefing this article stopped {row.attempts} times (killed or crashed); giving up"))
         return [Claimed(r.id, r.job_id, r.item_id, r.source, r.article, r.model) for r in loaded]
 

@@ -14,6 +14,7 @@ import os
 import socket
 import uuid
 
+from summarizer.batch.failures import FailureKind, kind_of
 from summarizer.errors import SummarizerError
 from summarizer.models import Article
 from summarizer.redact import redact
@@ -102,13 +103,13 @@ class JobWorkers:
             brief, cache = await self.briefer.brief_in_slot(article, item.model)
         except SummarizerError as exc:
             await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed",
-                                                error_kind=type(exc).__name__, error=redact(str(exc))))
+                                                error_kind=kind_of(exc).value, error=redact(str(exc))))
             return
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug must not lose the item: it ends as an error record
             log.exception("job %s item %s failed unexpectedly", item.job_id, item.item_id)
-            await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed", error_kind="internal",
+            await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed", error_kind=FailureKind.INTERNAL.value,
                                                 error=redact(f"unexpected {type(exc).__name__}: {exc}")))
             return
         key = self.briefer.key(article, item.model)

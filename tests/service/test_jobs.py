@@ -140,7 +140,7 @@ def test_cancel_stops_the_job_and_accounts_for_every_article(make_client: Any, s
     assert counts["queued"] == counts["running"] == 0
     assert counts["done"] + counts["cancelled"] == 6 and counts["cancelled"] >= 3
     errors = _jsonl(client.get(location + "/errors"))
-    assert {e["status"] for e in errors} == {"cancelled"} and len(errors) == counts["cancelled"]
+    assert {(e["status"], e["kind"]) for e in errors} == {("cancelled", "stopped")} and len(errors) == counts["cancelled"]
     requests = stub.state.requests
     import time
 
@@ -174,5 +174,5 @@ def test_job_with_a_model_that_fails_records_the_reason(client: Any, stub: Any) 
     created = client.post("/v1/jobs", json=[{"id": "k", "text": article(70)}])
     _done(client, created.headers["location"])
     errors = _jsonl(client.get(created.headers["location"] + "/errors"))
-    assert errors[0]["kind"] == "ConfigurationError" and "credentials" in errors[0]["reason"]
+    assert errors[0]["kind"] == "configuration" and "credentials" in errors[0]["reason"]
     assert PROVIDER_KEY not in json.dumps(errors)
