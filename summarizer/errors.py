@@ -1,10 +1,28 @@
-"""Exceptions users can catch, each with a message that says what to do next."""
+"""Exceptions users can catch, each with a message that says what to do next.
+
+    SummarizerError
+    ├── ArticleError            the input is not an article we can brief (also a ValueError)
+    ├── ConfigurationError      bad key, unknown model, rejected request: retrying will not help
+    ├── LocalModelError         the embedded model could not be assembled or served
+    ├── ModelUnavailableError   transport faults outlasted the retry policy
+    └── InvalidResponseError    the model kept answering with something that is not a brief
+        └── GroundingError      strict mode: something the model wrote is not backed by the article
+
+Errors from a model call carry what it cost: ``attempts`` (requests made) and ``usage`` (tokens).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class SummarizerError(Exception):
     """Base class of every error summarizer raises on purpose."""
+
+    def __init__(self, message: str = "", *, attempts: int = 0, usage: Any = None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.usage = usage
 
 
 class ArticleError(SummarizerError, ValueError):
@@ -28,4 +46,4 @@ class InvalidResponseError(SummarizerError):
 
 
 class GroundingError(InvalidResponseError):
-    """Strict mode: items stayed unsupported by the article after every re-ask."""
+    """Strict mode: an item or a summary sentence is not backed by the article."""

@@ -16,19 +16,20 @@ import functools
 import logging
 import os
 import time
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from summarizer.errors import (
     ConfigurationError,
-    GroundingError,
     InvalidResponseError,
     ModelUnavailableError,
 )
-from summarizer.models import BriefDraft, DroppedItem, Usage, constrained_to
+from summarizer.models import Usage
 from summarizer.backends._litellm import litellm as load_litellm
 from summarizer.redact import redact
 from summarizer.settings import Settings
@@ -93,10 +94,9 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
 
 @dataclass
 class CallResult:
-    draft: Any  # a BriefDraft, or the merge step's HeadDraft
+    draft: Any  # an instance of the call's response model
     attempts: int
     usage: Usage
-    dropped: list[DroppedItem] = field(default_factory=list)
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -149,10 +149,9 @@ def retry_after(exc: BaseException) -> float | None:
 class _Attempts:
     """Counts every request and sums its usage; retries transport faults under a tenacity policy."""
 
-    def __init__(self, settings: Settings, endpoint: Endpoint, context: dict[str, Any]):
+    def __init__(self, settings: Settings, endpoint: Endpoint):
         self.settings = settings
         self.endpoint = endpoint
-        self.context = context
         self.attempts = 0
         self.usage = Usage()
         self.validation_round = 0
@@ -183,12 +182,7 @@ class _Attempts:
         log.warning("model request failed (%s), retrying: attempt %d", redact(_describe(exc)), state.attempt_number)
 
     def _prepare(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        # instructor calls us once per validation round: the last round may drop ungrounded items.
-        self.validation_round += 1
-        self.context["drop_ungrounded"] = (
-            not self.settings.strict and self.validation_round > self.settings.reasks
-        )
-        self.context["dropped"] = []
+        self.validation_round += 1  # instructor calls us once per validation round
         return {
             **kwargs,
             **self.endpoint.litellm_kwargs(),
@@ -215,15 +209,6 @@ class _Attempts:
                 "ChatCompletion", [{"type": "missing", "loc": ("choices",), "input": None}]
             )
         return response
-
-    def sync(self, *args: Any, **kwargs: Any) -> Any:
-        litellm = load_litellm()
-        call = self._prepare(kwargs)
-        for attempt in self._policy(is_async=False):
-            with attempt:
-                self.attempts += 1
-                response = litellm.completion(*args, **call)
-        return self._record(response)
 
     async def async_(self, *args: Any, **kwargs: Any) -> Any:
         litellm = load_litellm()
@@ -257,81 +242,73 @@ def _wrapped(response_model: type[BaseModel]) -> type[BaseModel]:
     return instructor.openai_schema(response_model)
 
 
-def _create_kwargs(
-    settings: Settings, messages: list[dict[str, str]], context: dict[str, Any], response_model: type[BaseModel]
-) -> dict[str, Any]:
-    return {
-        "messages": messages,
-        "response_model": response_model,
-        "max_retries": settings.reasks,
-        "context": context,
-        "temperature": settings.temperature,
-        "max_tokens": settings.max_tokens,
-    }
+_SCHEMA: ContextVar[dict[str, Any] | None] = ContextVar("summarizer_response_schema", default=None)
 
 
-class _Call:
-    """One structured call's instructor client, validation context and attempt counter."""
+@functools.cache
+def _with_schema(response_model: type[BaseModel]) -> type[BaseModel]:
+    """A subclass of ``response_model`` whose JSON Schema is the one set for the current call.
 
-    def __init__(self, settings: Settings, endpoint: Endpoint, messages: list[dict[str, str]],
-                 article_text: str, response_model: type[BaseModel] | None, is_async: bool):
-        import instructor
+    instructor sends ``response_model.model_json_schema()`` as the response format; a grammar
+    server turns it into a grammar. The per-article schema (sentence numbers, fixed slots) comes
+    from a context variable, so one class serves every article (building a pydantic class per
+    article cost ~30 ms) and concurrent asyncio tasks each see their own.
+    """
+    from pydantic import create_model
 
-        self.settings, self.endpoint, self.messages = settings, endpoint, messages
-        self.article_text, self.response_model = article_text, response_model
-        self.context: dict[str, Any] = {"article": article_text}
-        self.attempts = _Attempts(settings, endpoint, self.context)
-        func = self.attempts.async_ if is_async else self.attempts.sync
-        self.client = instructor.from_litellm(func, mode=_mode(settings))
+    class _Override:
+        @classmethod
+        def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            schema = _SCHEMA.get()
+            return schema if schema is not None else super().model_json_schema(*args, **kwargs)  # type: ignore[misc]
 
-    def model(self) -> AbstractContextManager[type[BaseModel]]:
-        """The response model, narrowed to the article's sentences for grammar-constrained servers."""
-        if self.response_model is None and self.endpoint.constrained:
-            # Its schema changes per article, so instructor must get a fresh class each call
-            # (its TOOLS mode caches schemas by class): not the once-built wrapper.
-            return constrained_to(self.article_text)
-        return nullcontext(_wrapped(self.response_model or BriefDraft))
-
-    def kwargs(self, response_model: type[BaseModel]) -> dict[str, Any]:
-        return _create_kwargs(self.settings, self.messages, self.context, response_model)
-
-    def result(self, draft: Any) -> CallResult:
-        return CallResult(draft, self.attempts.attempts, self.attempts.usage, list(self.context.get("dropped", [])))
-
-    def error(self, exc: Exception) -> Exception:
-        return _translate(exc, self.attempts, self.endpoint)
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        response_model.__name__, __base__=(_Override, response_model), __doc__=response_model.__doc__
+    )
 
 
-def complete(
-    settings: Settings,
-    endpoint: Endpoint,
-    messages: list[dict[str, str]],
-    article_text: str,
-    response_model: type[BaseModel] | None = None,
-) -> CallResult:
-    """One structured call (with re-asks and transport retries), synchronously."""
-    call = _Call(settings, endpoint, messages, article_text, response_model, is_async=False)
-    with call.model() as model:
-        try:
-            return call.result(call.client.chat.completions.create(**call.kwargs(model)))
-        except Exception as exc:
-            raise call.error(exc) from None
+@contextmanager
+def _schema(schema: dict[str, Any] | None) -> Iterator[None]:
+    token = _SCHEMA.set(schema)
+    try:
+        yield
+    finally:
+        _SCHEMA.reset(token)
 
 
 async def acomplete(
     settings: Settings,
     endpoint: Endpoint,
     messages: list[dict[str, str]],
-    article_text: str,
-    response_model: type[BaseModel] | None = None,
+    response_model: type[BaseModel],
+    *,
+    context: dict[str, Any] | None = None,
+    schema: dict[str, Any] | None = None,
 ) -> CallResult:
-    """One structured call (with re-asks and transport retries), for asyncio."""
-    call = _Call(settings, endpoint, messages, article_text, response_model, is_async=True)
-    with call.model() as model:
+    """One structured call, with re-asks after invalid answers and transport retries.
+
+    ``context`` reaches the response model's validators as ``info.context``; ``schema``, if
+    given, is sent as the response format instead of the model's own (grammar-constrained
+    servers decode to it).
+    """
+    import instructor
+
+    attempts = _Attempts(settings, endpoint)
+    client = instructor.from_litellm(attempts.async_, mode=_mode(settings))
+    model = _with_schema(response_model) if schema is not None else _wrapped(response_model)
+    with _schema(schema):
         try:
-            return call.result(await call.client.chat.completions.create(**call.kwargs(model)))
+            draft = await client.chat.completions.create(
+                messages=messages,
+                response_model=model,
+                max_retries=settings.reasks,
+                context=context or {},
+                temperature=settings.temperature,
+                max_tokens=settings.max_tokens,
+            )
         except Exception as exc:
-            raise call.error(exc) from None
+            raise _translate(exc, attempts, endpoint) from None
+    return CallResult(draft, attempts.attempts, attempts.usage)
 
 
 def _describe(exc: BaseException) -> str:
@@ -362,23 +339,18 @@ def _translate(exc: Exception, attempts: _Attempts, endpoint: Endpoint) -> Excep
     status = status_of(cause)
     where = f"model {endpoint.model}" + (f" at {endpoint.api_base}" if endpoint.api_base else "")
     if status in _FATAL_HINTS and not is_transient(cause):
-        err: Exception = ConfigurationError(f"{where}: HTTP {status}: {_FATAL_HINTS[status]}")
+        kind: type[SummarizerError] = ConfigurationError
+        message = f"{where}: HTTP {status}: {_FATAL_HINTS[status]}"
     elif is_transient(cause):
-        err = ModelUnavailableError(f"{where} failed after {n} attempt(s): {_describe(cause)}")
+        kind, message = ModelUnavailableError, f"{where} failed after {n} attempt(s): {_describe(cause)}"
     elif type(exc).__name__ == "InstructorRetryException" or _is_validation(cause):
-        kind = GroundingError if "not supported by the article" in str(cause) else InvalidResponseError
-        err = kind(
-            f"{where} gave no valid brief after {attempts.validation_round} answer(s): "
-            f"{_describe(cause)}"
-        )
+        kind = InvalidResponseError
+        message = f"{where} gave no valid brief after {attempts.validation_round} answer(s): {_describe(cause)}"
     elif status is not None:
-        err = ConfigurationError(f"{where}: {_describe(cause)}")
+        kind, message = ConfigurationError, f"{where}: {_describe(cause)}"
     else:
-        err = InvalidResponseError(f"{where}: {_describe(cause)}")
-    err.args = (redact(str(err)),)
-    err.attempts = n  # type: ignore[attr-defined]
-    err.usage = attempts.usage  # type: ignore[attr-defined]
-    return err
+        kind, message = InvalidResponseError, f"{where}: {_describe(cause)}"
+    return kind(redact(message), attempts=n, usage=attempts.usage)
 
 
 def _is_validation(exc: BaseException) -> bool:

@@ -1,29 +1,23 @@
-"""Long articles: split to fit the model's context, brief each part, merge into one brief.
+"""Long articles: split to fit the model's context, so each part is briefed on its own.
 
 Splits fall on paragraph boundaries, then sentence boundaries, never mid-sentence unless a single
-sentence is itself over budget. Merging removes developments and positions that two parts both
-reported (same evidence, or near-identical wording), and a final small call writes one headline
-and summary from the parts' own.
+sentence is itself over budget. Sentence numbers are the whole article's, so the parts' drafts
+merge without renumbering (``grounding.Grounder``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from typing import Any
 
-from pydantic import BaseModel, Field
-
-from summarizer.brief import grounding
 from summarizer.backends._litellm import litellm
-from summarizer.backends.client import CallResult, Endpoint
-from summarizer.models import SUMMARY_MAX_CHARS, Article, BriefDraft
+from summarizer.backends.client import Endpoint
+from summarizer.brief.sentences import split_line
 from summarizer.settings import Settings
 
 DEFAULT_CONTEXT = 8192  # when neither the settings nor litellm know the model's window
-PROMPT_OVERHEAD = 800  # system prompt (~650 tokens) + framing, measured with litellm.token_counter
+PROMPT_OVERHEAD = 1000  # system prompt + sentence numbers + candidate lists
 SAFETY = 0.85  # token counts for unknown models are estimates: leave room
 
 
@@ -32,18 +26,9 @@ class Part:
     text: str
     start: int  # offset of the part in the whole article
 
-
-class HeadDraft(BaseModel):
-    """Headline and summary of a whole article, written from the briefs of its parts."""
-
-    headline: str = Field(
-        min_length=1, max_length=200, description="One neutral sentence saying what the article is about."
-    )
-    summary: str = Field(
-        min_length=1,
-        max_length=SUMMARY_MAX_CHARS,
-        description="Two to four sentences: what happened, to whom, and why it matters.",
-    )
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
 
 
 def count_tokens(text: str, endpoint: Endpoint) -> int:
@@ -71,7 +56,9 @@ def article_budget(cfg: Settings, endpoint: Endpoint) -> int:
 def plan(text: str, cfg: Settings, endpoint: Endpoint) -> list[Part]:
     """One part if the article fits, else paragraph/sentence-aligned parts that each fit."""
     budget = article_budget(cfg, endpoint)
-    if len(text) < budget * 2 or count_tokens(text, endpoint) <= budget:  # < 2 chars/token never happens
+    # A byte-level BPE token covers at least one UTF-8 byte, so a text of fewer bytes than the
+    # budget fits without counting; anything larger is counted (Chinese runs ~1.3 tokens a character).
+    if len(text.encode("utf-8")) <= budget or count_tokens(text, endpoint) <= budget:
         return [Part(text, 0)]
     return split(text, budget, lambda s: count_tokens(s, endpoint))
 
@@ -99,10 +86,8 @@ def _units(text: str, budget: int, count: Callable[[str], int]) -> list[tuple[in
             units.append((para.start(), para.end(), tokens))
             continue
         pos = para.start()
-        for piece in grounding.split_sentences(para.group()):
-            begin = text.index(piece, pos)
-            pos = begin + len(piece)
-            units.extend(_hard_cut(text, begin, pos, budget, count))
+        for start, end in split_line(para.group()):
+            units.extend(_hard_cut(text, para.start() + start, para.start() + end, budget, count))
     return units
 
 
@@ -112,63 +97,3 @@ def _hard_cut(text: str, start: int, end: int, budget: int, count: Callable[[str
         return [(start, end, tokens)]
     step = max(1, (end - start) * budget // tokens)
     return [(s, min(s + step, end), count(text[s : min(s + step, end)])) for s in range(start, end, step)]
-
-
-def combine(drafts: list[BriefDraft], parts: list[Any], text: str) -> BriefDraft:
-    """All parts' items in article order, with duplicates merged (also within one part)."""
-    devs, positions, warns = [], [], []
-    for draft in drafts:
-        devs.extend(draft.key_developments)
-        positions.extend(draft.stated_positions)
-        warns.extend(draft.warnings)
-    return BriefDraft.model_construct(
-        headline=drafts[0].headline,
-        summary=drafts[0].summary,
-        key_developments=_dedupe(devs, lambda d: d.evidence, lambda d: d.what),
-        stated_positions=_dedupe(positions, lambda p: p.quote, lambda p: f"{p.actor}: {p.stance}"),
-        warnings=_dedupe(warns, lambda w: w.evidence, lambda w: f"{w.issued_by}: {w.about}"),
-    )
-
-
-def _dedupe(items: list[Any], span: Callable[[Any], str], gist: Callable[[Any], str]) -> list[Any]:
-    kept: list[Any] = []
-    for item in items:
-        if not any(_same(item, other, span, gist) for other in kept):
-            kept.append(item)
-    return kept
-
-
-def _same(a: Any, b: Any, span: Callable[[Any], str], gist: Callable[[Any], str]) -> bool:
-    sa, sb = grounding.fold(span(a)).lower(), grounding.fold(span(b)).lower()
-    if sa == sb or (min(len(sa), len(sb)) > 30 and (sa in sb or sb in sa)):
-        return True
-    ga, gb = gist(a).lower(), gist(b).lower()
-    return min(len(ga), len(gb)) >= 30 and SequenceMatcher(None, ga, gb).ratio() >= 0.85
-
-
-def _head_messages(article: Article, results: list[CallResult]) -> list[dict[str, str]]:
-    from summarizer.brief.prompts import render_template
-
-    return [
-        {"role": "user", "content": render_template(
-            "merge.j2",
-            title=article.title,
-            parts=[{"headline": r.draft.headline, "summary": r.draft.summary} for r in results],
-        )}
-    ]
-
-
-def merge_heads(
-    cfg: Settings, endpoint: Endpoint, article: Article, results: list[CallResult], complete: Callable[..., CallResult]
-) -> CallResult:
-    return complete(cfg, endpoint, _head_messages(article, results), "", response_model=HeadDraft)
-
-
-async def amerge_heads(
-    cfg: Settings,
-    endpoint: Endpoint,
-    article: Article,
-    results: list[CallResult],
-    acomplete: Callable[..., Awaitable[CallResult]],
-) -> CallResult:
-    return await acomplete(cfg, endpoint, _head_messages(article, results), "", response_model=HeadDraft)

@@ -10,7 +10,29 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Any
+
+from summarizer.brief import net, support
+from summarizer.brief.dates import resolve
+from summarizer.brief.draft import MAX_SUMMARY_SENTENCES, BriefDraft, Plan
+from summarizer.brief.sentences import Sentence
+from summarizer.errors import GroundingError
+from summarizer.models import (
+    Article,
+    CandidateNote,
+    Dropped,
+    GroundingReport,
+    KeyDevelopment,
+    Rewritten,
+    SentenceRef,
+    Span,
+    StatedPosition,
+    SummarySentence,
+    SuspectedInjection,
+    Warning,
+)
 
 _TRANSLATE = str.maketrans(
     {
@@ -190,3 +212,289 @@ def sentences(text: str) -> list[str]:
                 seen.add(sentence)
                 out.append(sentence)
     return out
+
+
+# --- what the brief keeps, rewrites and drops --------------------------------------------------
+
+_WHEN = re.compile(
+    r"\b(?:(?:on|last|this|next|early|late)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"(?:\s+(?:morning|afternoon|evening|night))?(?:,?\s+(?:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December)\s+\d{1,2})?"
+    r"|\b(?:on\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s+\d{4})?"
+    r"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|this (?:week|month|year)|"
+    r"earlier this (?:week|month|year)|in (?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_WHERE = re.compile(
+    r"\b(?:in|at|near|outside)\s+((?:the\s+)?(?:(?:north|south|east|west|northern|southern|eastern|western|central|"
+    r"strategic|northeastern|northwestern|southeastern|southwestern)\s+)?[A-Z][\w'\u2019-]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019-]*)*"
+    r"(?:\s+(?:region|province|state|county|city|area|district))?)"
+)
+_NOT_PLACES = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|"
+    r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|A|An|Mr|Mrs|Ms|Dr)\b"
+)
+_QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,}?)[\"\u201d]|(?:^|[\s(:])'([^']{12,}?)'(?!\w)")
+_AFTER_VERB = re.compile(rf"\b(?:{net._REPORTING})\b\s*(?:that\s+|:\s*)?", re.IGNORECASE)
+_WARNED_OF = re.compile(
+    r"\b(?:warn\w*|caution\w*|threat\w*|urg\w+)\b(?:\s+(?:of|that|against|about))?\s+", re.IGNORECASE
+)
+_CONDITION = re.compile(r"\b(?:if|unless)\b[^,.;:]{3,140}", re.IGNORECASE)
+_AUDIENCE = re.compile(
+    r"\bwarn(?:ed|s|ing)?\s+((?:the\s+)?[\w'\u2019-]+(?:\s+[\w'\u2019-]+){0,4}?)\s+(?:that|of|to|against|about|not)\b",
+    re.IGNORECASE,
+)
+_NEAR_REPEAT = 0.85
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "\u2026"
+
+
+def reported_words(sentence: str, limit: int = 150) -> str:
+    """What a sentence reports someone as saying, in the article's own words."""
+    quoted = _QUOTATION.search(sentence)
+    if quoted:
+        return shorten("'" + (quoted.group(1) or quoted.group(2)).strip(" ,.") + "'", limit)
+    verb = _AFTER_VERB.search(net._mask_quotes(sentence))
+    rest = sentence[verb.end() :] if verb else sentence
+    return shorten(rest[:1].upper() + rest[1:], limit)
+
+
+def warned_of(sentence: str, limit: int = 120) -> str:
+    verb = _WARNED_OF.search(sentence)
+    rest = sentence[verb.end() :] if verb else reported_words(sentence, limit)
+    return shorten(rest.rstrip("."), limit)
+
+
+def when_of(sentence: str) -> str | None:
+    m = _WHEN.search(sentence)
+    return m.group().strip() if m else None
+
+
+def where_of(sentence: str) -> str | None:
+    for m in _WHERE.finditer(sentence):
+        place = m.group(1)
+        if not _NOT_PLACES.match(place.split()[-1]) and not _NOT_PLACES.fullmatch(place):
+            return place
+    return None
+
+
+class Grounder:
+    """The one place that decides what a brief keeps, rewrites with the article's words, or drops.
+
+    * Evidence and quotes are article sentences chosen by number; a citation of a sentence that
+      does not exist, or of withheld text (suspected injection), is dropped.
+    * A development citing a sentence already used, or saying what another says, is dropped.
+    * A ``what``, ``stance`` or ``about`` that fails the support check against its own sentence
+      is replaced by that sentence's own words (reported in ``rewritten``).
+    * A summary sentence that fails the support check (after one re-ask) is dropped; if none is
+      left, the article's lead sentence stands in. A failing headline gives way to the title.
+    * Every candidate of the recall net ends as an item or with the net's reason.
+    """
+
+    def __init__(
+        self,
+        article: Article,
+        sentences: list[Sentence],
+        found: net.Net,
+        suspects: list[tuple[Sentence, str]],
+    ) -> None:
+        self.article = article
+        self.sentences = sentences
+        self.by_number = {s.number: s for s in sentences}
+        self.net = found
+        self.suspects = suspects
+        self.withheld = {s.number for s, _ in suspects}
+        self.report = GroundingReport()
+
+    def sentence(self, number: int) -> Sentence:
+        return self.by_number[number]
+
+    def _usable(self, number: int) -> bool:
+        return number in self.by_number and number not in self.withheld
+
+    def _context(self, numbers: list[int]) -> list[str]:
+        context = [self.article.title or ""]
+        for n in numbers:
+            context += [self.by_number[k].text for k in (n - 2, n - 1) if k in self.by_number and k not in self.withheld]
+        return context
+
+    def _check(self, text: str, numbers: list[int]) -> support.Verdict:
+        return support.check(text, [self.by_number[n].text for n in numbers], self._context(numbers))
+
+    def check_summary(self, text: str, refs: list[int]) -> support.Verdict:
+        if not refs:
+            return support.Verdict(False, ("cites no article sentence",))
+        return self._check(text, refs)
+
+    def summary_candidates(self, drafts: list[tuple[Plan, BriefDraft]]) -> list[tuple[str, list[int], support.Verdict]]:
+        """The summary sentences to check: a long article's parts take turns (first sentences first)."""
+        queues = [[(s.text, [n for n in dict.fromkeys(s.support) if self._usable(n)]) for s in d.summary] for _, d in drafts]
+        chosen: list[tuple[str, list[int]]] = []
+        while any(queues) and len(chosen) < MAX_SUMMARY_SENTENCES:
+            for queue in queues:
+                if queue and len(chosen) < MAX_SUMMARY_SENTENCES:
+                    chosen.append(queue.pop(0))
+        return [(" ".join(text.split()), refs, self.check_summary(text, refs)) for text, refs in chosen]
+
+    def brief(
+        self,
+        drafts: list[tuple[Plan, BriefDraft]],
+        summary: list[tuple[str, list[int], support.Verdict]],
+        *,
+        strict: bool = False,
+    ) -> dict[str, Any]:
+        """The brief's content (everything but metadata besides the grounding report)."""
+        developments = self._developments(drafts)
+        positions, warnings = self._candidates(drafts)
+        sentences = self._summary(summary)
+        headline = self._headline(drafts[0][1].headline if drafts else "", sentences)
+        report = self.report
+        report.verified = len(developments) + len(positions) + len(warnings)
+        report.injection_suspected = [
+            SuspectedInjection(start=s.start, end=s.end, text=s.text, reason=why) for s, why in self.suspects
+        ]
+        if strict and (report.dropped or report.rewritten):
+            problems = "; ".join(f"{d.item}: {d.reason}" for d in report.dropped) or "; ".join(
+                f"{r.item}: {r.reason}" for r in report.rewritten
+            )
+            raise GroundingError(f"the brief is not fully backed by the article: {problems}")
+        return {
+            "headline": headline,
+            "summary": " ".join(s.text for s in sentences),
+            "summary_sentences": sentences,
+            "key_developments": developments,
+            "stated_positions": positions,
+            "warnings": warnings,
+        }
+
+    def _ref(self, n: int) -> SentenceRef:
+        s = self.by_number[n]
+        return SentenceRef(number=n, start=s.start, end=s.end)
+
+    def _span(self, item: str, n: int) -> None:
+        s = self.by_number[n]
+        self.report.spans.append(Span(item=item, start=s.start, end=s.end))
+
+    def _rewrite(self, item: str, model_text: str, numbers: list[int], fallback: str, actor: str = "") -> str:
+        verdict = self._check(model_text, numbers)
+        if verdict.ok and actor:
+            verdict = support.says_something(model_text, actor)
+        if verdict.ok:
+            return " ".join(model_text.split())
+        self.report.rewritten.append(Rewritten(item=item, model_text=model_text, reason="; ".join(verdict.problems)))
+        return fallback
+
+    def _developments(self, drafts: list[tuple[Plan, BriefDraft]]) -> list[KeyDevelopment]:
+        kept: list[KeyDevelopment] = []
+        used: set[int] = set()
+        for _plan, draft in drafts:
+            for d in draft.developments:
+                path = f"key_developments[{len(kept)}]"
+                if not self._usable(d.sentence):
+                    self.report.dropped.append(Dropped(item=path, text=d.what, reason=f"cites sentence {d.sentence}, which the model was not shown"))
+                    continue
+                if d.sentence in used:
+                    self.report.dropped.append(Dropped(item=path, text=d.what, reason=f"cites sentence {d.sentence} again"))
+                    continue
+                s = self.by_number[d.sentence]
+                what = self._rewrite(f"{path}.what", d.what, [d.sentence], shorten(s.text, 160))
+                if any(SequenceMatcher(None, what.lower(), k.what.lower()).ratio() >= _NEAR_REPEAT for k in kept):
+                    self.report.dropped.append(Dropped(item=path, text=what, reason="repeats an earlier development"))
+                    continue
+                used.add(d.sentence)
+                when, where = when_of(s.text), where_of(s.text)
+                kept.append(
+                    KeyDevelopment(
+                        evidence=s.text,
+                        what=what,
+                        when=when,
+                        where=where,
+                        when_iso=resolve(when, self.article.published) if when and self.article.published else None,
+                    )
+                )
+                self._span(f"{path}.evidence", d.sentence)
+        return kept
+
+    def _candidates(self, drafts: list[tuple[Plan, BriefDraft]]) -> tuple[list[StatedPosition], list[Warning]]:
+        positions: list[StatedPosition] = []
+        warnings: list[Warning] = []
+        outcome: dict[tuple[str, int], str] = {}
+        for plan, draft in drafts:
+            for c, v in zip(plan.voices, draft.voices):
+                path = f"stated_positions[{len(positions)}]"
+                s = c.sentence
+                stance = self._rewrite(f"{path}.stance", v.says, [s.number], reported_words(s.text), c.actor.name)
+                positions.append(StatedPosition(quote=s.text, actor=c.actor.name, role=c.actor.role, stance=stance))
+                self._span(f"{path}.quote", s.number)
+                outcome[("voice", s.number)] = path
+            for c, w in zip(plan.warnings, draft.warnings):
+                path = f"warnings[{len(warnings)}]"
+                s = c.sentence
+                about = self._rewrite(f"{path}.about", w.about, [s.number], warned_of(s.text), c.actor.name)
+                condition = _CONDITION.search(s.text)
+                audience = _AUDIENCE.search(s.text)
+                warnings.append(
+                    Warning(
+                        evidence=s.text,
+                        issued_by=c.actor.name,
+                        about=about,
+                        condition=condition.group().strip() if condition else None,
+                        audience=audience.group(1) if audience else None,
+                    )
+                )
+                self._span(f"{path}.evidence", s.number)
+                outcome[("warning", s.number)] = path
+        notes = []
+        for c in [*self.net.voices, *self.net.warnings]:
+            where = outcome.get((c.kind, c.sentence.number))
+            if where is None:
+                where = "withheld: the sentence reads as an instruction to an AI model" if c.sentence.number in self.withheld else "not answered by the model"
+            notes.append((c.kind, c.sentence, where))
+        notes += [(k.kind, self.by_number[k.sentence], k.reason) for k in self.net.skipped if k.sentence in self.by_number]
+        self.report.candidates = [
+            CandidateNote(kind=kind, sentence=s.number, start=s.start, end=s.end, outcome=why)  # type: ignore[arg-type]
+            for kind, s, why in sorted(notes, key=lambda x: (x[1].number, x[0]))
+        ]
+        return positions, warnings
+
+    def _summary(self, summary: list[tuple[str, list[int], support.Verdict]]) -> list[SummarySentence]:
+        self.report.summary_checked = len(summary)
+        kept: list[SummarySentence] = []
+        for i, (text, refs, verdict) in enumerate(summary):
+            if not verdict.ok:
+                self.report.dropped.append(Dropped(item=f"summary[{i}]", text=text, reason="; ".join(verdict.problems)))
+                continue
+            if any(SequenceMatcher(None, text.lower(), k.text.lower()).ratio() >= _NEAR_REPEAT for k in kept):
+                self.report.dropped.append(Dropped(item=f"summary[{i}]", text=text, reason="repeats an earlier summary sentence"))
+                continue
+            if text[-1:] not in ".!?'\"\u2019\u201d":
+                text += "."
+            kept.append(SummarySentence(text=text, support=[self._ref(n) for n in refs]))
+        self.report.summary_passed = len(kept)
+        if not kept:
+            lead = next((s for s in self.sentences if s.number not in self.withheld and len(s.text) >= 40), None)
+            lead = lead or next((s for s in self.sentences if s.number not in self.withheld), None)
+            if lead is not None:
+                kept.append(SummarySentence(text=lead.text, support=[self._ref(lead.number)]))
+                self.report.rewritten.append(
+                    Rewritten(item="summary", model_text="", reason="no summary sentence passed the support check: the article's lead sentence stands in")
+                )
+        return kept
+
+    def _headline(self, headline: str, summary: list[SummarySentence]) -> str:
+        headline = " ".join(headline.split())
+        everything = [s.text for s in self.sentences if s.number not in self.withheld] + [self.article.title or ""]
+        verdict = support.check(headline, everything) if headline else support.Verdict(False, ("empty",))
+        if verdict.ok:
+            return headline
+        fallback = " ".join((self.article.title or "").split()) or (shorten(summary[0].text, 150) if summary else "")
+        self.report.rewritten.append(Rewritten(item="headline", model_text=headline, reason="; ".join(verdict.problems)))
+        return fallback or headline

@@ -1,35 +1,38 @@
-"""summarize(): Article -> prompt -> model client -> Brief, for one article.
+"""asummarize(): Article -> numbered sentences and candidates -> model -> checks -> Brief.
 
-Long articles are split on paragraph and sentence boundaries to fit the model's context, briefed
-part by part, and merged (see ``chunking``); evidence offsets always refer to the whole article.
+One async core; :func:`summarize` is a thin wrapper that runs it on a private event loop.
+
+1. The article is split into numbered sentences; the recall net finds who speaks and who warns;
+   text addressed to an AI model is withheld (``net``, ``injection``).
+2. The model writes a draft that cites sentence numbers and words each candidate (``draft``);
+   long articles are briefed part by part (``chunking``).
+3. Everything it wrote is checked against the sentences it cites (``support``): a failing
+   summary sentence is re-asked once with its specific problem, then dropped; a failing item
+   field is replaced by the article's own words. What was dropped or rewritten, and every
+   candidate's fate, is reported in ``metadata.grounding`` (``grounding``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from datetime import date
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
-from summarizer.brief import chunking, grounding
-from summarizer.backends.client import CallResult, Endpoint, acomplete, complete, resolve_endpoint
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from summarizer.backends.client import CallResult, Endpoint, acomplete, resolve_endpoint
+from summarizer.brief import chunking, injection, net
+from summarizer.brief.draft import SUMMARY_SENTENCE_CHARS, BriefDraft, Plan, response_schema
+from summarizer.brief.grounding import Grounder
+from summarizer.brief.prompts import prompt_version, render_messages, render_template
+from summarizer.brief.sentences import Sentence, split
 from summarizer.errors import ArticleError
-from summarizer.models import (
-    SUMMARY_MAX_CHARS,
-    Article,
-    Brief,
-    BriefDraft,
-    BriefMetadata,
-    GroundingReport,
-    KeyDevelopment,
-    KeyDevelopmentDraft,
-    Span,
-    StatedPosition,
-    Usage,
-    Warning,
-)
-from summarizer.brief.prompts import prompt_version, render_messages
+from summarizer.models import Article, Brief, BriefMetadata, Usage
 from summarizer.settings import Settings, get_settings
+
+T = TypeVar("T")
 
 
 def as_article(article: Article | str, **fields: Any) -> Article:
@@ -49,11 +52,63 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
 
-def _begin(article: Article | str, model: str | None, settings: Settings | None, overrides: dict[str, Any]) -> tuple[Article, Settings, float]:
+async def asummarize(
+    article: Article | str,
+    model: str | None = None,
+    *,
+    settings: Settings | None = None,
+    **overrides: Any,
+) -> Brief:
+    """Brief one article with the configured model (the embedded one by default)."""
+    started = time.perf_counter()
     art = as_article(article)
     cfg = _settings(settings, {"model": model, **overrides})
-    _check_size(art, cfg)
-    return art, cfg, time.perf_counter()
+    if len(art.text) > cfg.max_article_chars:
+        raise ArticleError(
+            f"the article has {len(art.text):,} characters, over the limit of "
+            f"{cfg.max_article_chars:,} (SUMMARIZER_MAX_ARTICLE_CHARS)"
+        )
+    # Starting the embedded server, splitting and counting tokens of a large article block for
+    # seconds: keep them off the event loop, where other articles are being briefed.
+    endpoint = await asyncio.to_thread(resolve_endpoint, cfg)
+    sentences, parts = await asyncio.to_thread(_prepare, art.text, cfg, endpoint)
+    found = net.find(sentences)
+    suspects = injection.scan(sentences)
+    withheld = {s.number for s, _ in suspects}
+    plans = [Plan.of([s for s in sentences if part.start <= s.start < part.end], found, withheld) for part in parts]
+    plans = [p for p in plans if p.sentences] or [Plan.of(sentences, found, withheld)]
+
+    calls: list[CallResult] = []
+    for number, plan in enumerate(plans, start=1):
+        messages = render_messages(art, plan, number, len(plans))
+        schema = response_schema(plan) if endpoint.constrained else None
+        calls.append(await acomplete(cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema))
+
+    grounder = Grounder(art, sentences, found, suspects)
+    drafts = [(plan, call.draft) for plan, call in zip(plans, calls)]
+    summary = grounder.summary_candidates(drafts)
+    failing = [(i, text, refs, verdict) for i, (text, refs, verdict) in enumerate(summary) if not verdict.ok]
+    if failing and cfg.reasks > 0:
+        repair = await _repair(cfg, endpoint, grounder, failing)
+        calls.append(repair)
+        for (i, _text, refs, _verdict), fixed in zip(failing, repair.draft.sentences):
+            summary[i] = (fixed.text, refs, grounder.check_summary(fixed.text, refs))
+    content = grounder.brief(drafts, summary, strict=cfg.strict)
+    usage = Usage()
+    for call in calls:
+        usage = usage.add(call.usage)
+    metadata = BriefMetadata(
+        model=endpoint.model,
+        prompt_version=prompt_version(),
+        article_sha256=art.sha256,
+        source=art.source_id or art.url,
+        attempts=sum(c.attempts for c in calls),
+        usage=usage,
+        latency_s=round(time.perf_counter() - started, 3),
+        chunks=len(plans),
+        grounding=grounder.report,
+    )
+    return Brief(**content, metadata=metadata)
 
 
 def summarize(
@@ -63,139 +118,63 @@ def summarize(
     settings: Settings | None = None,
     **overrides: Any,
 ) -> Brief:
-    """Brief one article with the configured model (the embedded one by default)."""
-    art, cfg, started = _begin(article, model, settings, overrides)
-    endpoint = resolve_endpoint(cfg)
-    parts = chunking.plan(art.text, cfg, endpoint)
-    results = [
-        complete(cfg, endpoint, render_messages(art, p.text, i + 1, len(parts)), p.text)
-        for i, p in enumerate(parts)
+    """Synchronous :func:`asummarize` (runs it on summarizer's own event loop thread)."""
+    return run_sync(asummarize(article, model, settings=settings, **overrides))
+
+
+def _prepare(text: str, cfg: Settings, endpoint: Endpoint) -> tuple[list[Sentence], list[chunking.Part]]:
+    return split(text), chunking.plan(text, cfg, endpoint)
+
+
+class RepairedSentence(BaseModel):
+    text: str = Field(min_length=1, max_length=SUMMARY_SENTENCE_CHARS)
+
+
+class RepairDraft(BaseModel):
+    """Summary sentences rewritten to say only what their article sentences say."""
+
+    sentences: list[RepairedSentence]
+
+    @model_validator(mode="after")
+    def _one_each(self, info: ValidationInfo) -> RepairDraft:
+        want = (info.context or {}).get("count")
+        if want is not None and len(self.sentences) != want:
+            raise ValueError(f"write exactly {want} sentences, one for each numbered item, in order")
+        return self
+
+
+async def _repair(
+    cfg: Settings, endpoint: Endpoint, grounder: Grounder, failing: list[tuple[int, str, list[int], Any]]
+) -> CallResult:
+    """One request re-asks every failing summary sentence, each with its specific problem."""
+    items = [
+        {"text": text, "problems": "; ".join(verdict.problems), "support": [grounder.sentence(n) for n in refs]}
+        for _i, text, refs, verdict in failing
     ]
-    merged = chunking.merge_heads(cfg, endpoint, art, results, complete) if len(parts) > 1 else None
-    return _assemble(art, cfg, endpoint, parts, results, merged, started)
+    messages = [{"role": "user", "content": render_template("repair.j2", items=items)}]
+    schema = None
+    if endpoint.constrained:
+        schema = RepairDraft.model_json_schema()
+        schema["properties"]["sentences"].update(minItems=len(items), maxItems=len(items))
+        schema["$defs"]["RepairedSentence"]["required"] = ["text"]
+    return await acomplete(cfg, endpoint, messages, RepairDraft, context={"count": len(items)}, schema=schema)
 
 
-async def asummarize(
-    article: Article | str,
-    model: str | None = None,
-    *,
-    settings: Settings | None = None,
-    **overrides: Any,
-) -> Brief:
-    """Async :func:`summarize`; the parts of a long article are briefed one after another."""
-    art, cfg, started = _begin(article, model, settings, overrides)
-    # Starting the embedded server blocks for seconds: keep it off the event loop.
-    endpoint = await asyncio.to_thread(resolve_endpoint, cfg) if not cfg.model else resolve_endpoint(cfg)
-    parts = chunking.plan(art.text, cfg, endpoint)
-    results = [
-        await acomplete(cfg, endpoint, render_messages(art, p.text, i + 1, len(parts)), p.text)
-        for i, p in enumerate(parts)
-    ]
-    merged = await chunking.amerge_heads(cfg, endpoint, art, results, acomplete) if len(parts) > 1 else None
-    return _assemble(art, cfg, endpoint, parts, results, merged, started)
+# --- the sync wrapper ---------------------------------------------------------------------------
+
+_LOOP: asyncio.AbstractEventLoop | None = None
+_LOOP_LOCK = threading.Lock()
 
 
-def _check_size(article: Article, cfg: Settings) -> None:
-    if len(article.text) > cfg.max_article_chars:
-        raise ArticleError(
-            f"the article has {len(article.text):,} characters, over the limit of "
-            f"{cfg.max_article_chars:,} (SUMMARIZER_MAX_ARTICLE_CHARS)"
-        )
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on one long-lived background loop, from any thread or inside a running loop.
 
-
-def _assemble(
-    article: Article,
-    cfg: Settings,
-    endpoint: Endpoint,
-    parts: list[chunking.Part],
-    results: list[CallResult],
-    merged: CallResult | None,
-    started: float,
-) -> Brief:
-    draft = chunking.combine([r.draft for r in results], parts, article.text)
-    head = merged.draft if merged else results[0].draft
-    every = results + ([merged] if merged else [])
-    usage = Usage()
-    for r in every:
-        usage = usage.add(r.usage)
-    report = GroundingReport(
-        dropped=[d for r in results for d in r.dropped],
-        spans=_spans(draft, article.text),
-    )
-    report.verified = len(draft.key_developments) + len(draft.stated_positions) + len(draft.warnings)
-    published = article.published
-    return Brief(
-        headline=head.headline.strip(),
-        summary=_without_repeats(head.summary),
-        key_developments=[
-            KeyDevelopment(**d.model_dump(), when_iso=_resolve_date(d.when, published))
-            for d in _checked_places_and_times(draft.key_developments, article.text, report)
-        ],
-        stated_positions=[StatedPosition(**p.model_dump()) for p in draft.stated_positions],
-        warnings=[Warning(**w.model_dump()) for w in draft.warnings],
-        metadata=BriefMetadata(
-            model=endpoint.model,
-            prompt_version=prompt_version(),
-            article_sha256=article.sha256,
-            source=article.source_id or article.url,
-            attempts=sum(r.attempts for r in every),
-            usage=usage,
-            latency_s=round(time.perf_counter() - started, 3),
-            chunks=len(parts),
-            grounding=report,
-        ),
-    )
-
-
-def _checked_places_and_times(
-    developments: list[KeyDevelopmentDraft], text: str, report: GroundingReport
-) -> list[KeyDevelopmentDraft]:
-    """Null a when or where the article does not state (or a when that names no time): these
-    are optional, so the item stays, and the report lists what was cleared."""
-    from summarizer.brief.dates import names_time
-
-    checked = []
-    for i, d in enumerate(developments):
-        update: dict[str, None] = {}
-        if d.when and not (grounding.mentions(d.when, text) and names_time(d.when)):
-            update["when"] = None
-        if d.where and not grounding.mentions(d.where, text):
-            update["where"] = None
-        report.cleared += [f"key_developments[{i}].{k}" for k in update]
-        checked.append(d.model_copy(update=update))
-    return checked
-
-
-def _without_repeats(summary: str) -> str:
-    """Small models at temperature 0 sometimes loop a sentence until the schema's length cap
-    cuts them off: keep each sentence's first occurrence (near-repeats included) and drop a
-    cut-off tail."""
-    from difflib import SequenceMatcher
-
-    kept: list[str] = []
-    for sentence in (s.strip() for s in grounding.split_sentences(summary.strip())):
-        # Near-repeats too ("X is rising." / "X is also rising."): a loop rarely copies exactly.
-        if sentence and not any(SequenceMatcher(None, sentence.lower(), k.lower()).ratio() >= 0.85 for k in kept):
-            kept.append(sentence)
-    cut = len(summary) >= SUMMARY_MAX_CHARS
-    if cut and len(kept) > 1 and not kept[-1].endswith((".", "!", "?", '"', "'", "”", ")")):
-        kept.pop()
-    return " ".join(kept)
-
-
-def _spans(draft: BriefDraft, text: str) -> list[Span]:
-    spans = []
-    for kind, field in (("key_developments", "evidence"), ("stated_positions", "quote"), ("warnings", "evidence")):
-        for i, item in enumerate(getattr(draft, kind)):
-            where = grounding.locate(getattr(item, field), text)
-            if where is not None:
-                spans.append(Span(item=f"{kind}[{i}].{field}", start=where[0], end=where[1]))
-    return spans
-
-
-def _resolve_date(when: str | None, published: date | None) -> date | None:
-    if not when or published is None:
-        return None
-    from summarizer.brief.dates import resolve
-
-    return resolve(when, published)
+    One loop for the process (not ``asyncio.run`` per call): litellm and httpx keep async
+    clients that belong to the loop that made them.
+    """
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.is_closed():
+            _LOOP = asyncio.new_event_loop()
+            threading.Thread(target=_LOOP.run_forever, name="summarizer-loop", daemon=True).start()
+    return asyncio.run_coroutine_threadsafe(coroutine, _LOOP).result()

@@ -1,24 +1,28 @@
 """Render the Jinja templates in ``prompts/`` into chat messages.
 
-The system prompt (instructions + the draft's JSON Schema) is identical for every article and
-comes first, so llama.cpp's prompt cache can reuse it; the article comes last, fenced, because
-it is data and may contain text that looks like instructions.
+The system prompt is identical for every article and comes first, so llama.cpp's prompt cache
+reuses it; the article comes next, fenced and numbered sentence by sentence, because it is data
+and may contain text that looks like instructions; the list of voices and warnings to word and a
+reminder of the rules come after it, where a small model reads them last.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import typing
+import re
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from summarizer.brief.draft import BriefDraft, Plan
+from summarizer.brief.sentences import Sentence
+from summarizer.models import Article
 
-from summarizer.models import Article, BriefDraft
-
-_CLOSING_TAG = "</article>"
+# "</article>", "</ARTICLE >", "< /article>": any closing fence inside the data is defused.
+_FENCE = re.compile(r"<\s*/?\s*article\s*>", re.IGNORECASE)
+WITHHELD = "(withheld: text addressed to an AI model)"
 
 
 def templates_dir() -> Path:
@@ -42,51 +46,9 @@ def _env() -> Any:
     )
 
 
-@lru_cache(maxsize=1)
-def draft_schema_json() -> str:
-    return json.dumps(BriefDraft.model_json_schema(), indent=None, sort_keys=True)
-
-
-@lru_cache(maxsize=1)
-def field_guide() -> str:
-    """The draft's fields and their descriptions as a compact outline for the prompt.
-
-    The full JSON Schema goes to the server as the response format (llama.cpp turns it into a
-    grammar); the model reads this outline instead, a third of the tokens of the schema.
-    """
-    lines: list[str] = []
-
-    def walk(model: type[BaseModel], indent: str) -> None:
-        for name, info in model.model_fields.items():
-            inner = _list_item_model(info.annotation)
-            optional = " (or null)" if _is_optional(info.annotation) else ""
-            least = _bound(info, "min_length")
-            suffix = (
-                f" A list of {f'{least} to ' if least else 'at most '}{_bound(info, 'max_length')} items; each item has:"
-                if inner
-                else ""
-            )
-            lines.append(f"{indent}- {name}{optional}: {info.description or ''}{suffix}")
-            if inner:
-                walk(inner, indent + "  ")
-
-    walk(BriefDraft, "")
-    return "\n".join(lines)
-
-
-def _list_item_model(annotation: Any) -> type[BaseModel] | None:
-    args = typing.get_args(annotation)
-    if typing.get_origin(annotation) is list and args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
-        return args[0]
-    return None
-
-
-def _is_optional(annotation: Any) -> bool:
-    return type(None) in typing.get_args(annotation)
-
-
-def _bound(info: Any, name: str) -> int | None:
-    return next((getattr(m, name) for m in info.metadata if getattr(m, name, None)), None)
+def defuse(text: str) -> str:
+    """Article text with anything that could close the ``<article>`` fence made inert."""
+    return _FENCE.sub(lambda m: m.group().replace("<", "(").replace(">", ")"), text)
 
 
 @lru_cache(maxsize=1)
@@ -96,24 +58,30 @@ def prompt_version() -> str:
     for path in sorted(templates_dir().glob("*.j2")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    digest.update(draft_schema_json().encode())
+    digest.update(json.dumps(BriefDraft.model_json_schema(), sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 
-def render_messages(
-    article: Article, text: str | None = None, part_number: int = 1, part_count: int = 1
-) -> list[dict[str, str]]:
-    """Chat messages for one article (or one part of a long one, passed as ``text``)."""
+def render_messages(article: Article, plan: Plan, part_number: int = 1, part_count: int = 1) -> list[dict[str, str]]:
+    """Chat messages for one article (or one part of a long one)."""
     env = _env()
-    body = (article.text if text is None else text).replace(_CLOSING_TAG, "</ article>")
-    title = (article.title or "").strip()
-    if title and body.lstrip().lstrip("#").lstrip().startswith(title):
+    title = defuse(" ".join((article.title or "").split()))
+    first = plan.sentences[0].text if plan.sentences else ""
+    if title and first.lstrip("# ").startswith(title):
         title = ""  # a .txt article's first line is its title: don't say it twice
-    system = env.get_template("system.j2").render(fields=field_guide())
+
+    def shown(s: Sentence) -> Sentence:
+        text = WITHHELD if s.number in plan.withheld else defuse(s.text)
+        return Sentence(s.number, s.start, s.end, text, s.paragraph)
+
+    paragraphs = [[shown(s) for s in group] for _, group in groupby(plan.sentences, key=lambda s: s.paragraph)]
+    system = env.get_template("system.j2").render()
     user = env.get_template("user.j2").render(
-        text=body.strip(),
+        paragraphs=paragraphs,
         title=title or None,
         published=article.published.isoformat() if article.published else None,
+        voices=plan.voices,
+        warnings=plan.warnings,
         part_number=part_number,
         part_count=part_count,
     )

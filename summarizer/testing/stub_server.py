@@ -31,12 +31,22 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from summarizer.brief.grounding import sentences
 from summarizer.settings import Settings
 
 FAULTS = (
-    "429", "429-no-retry-after", "500", "502", "503", "reset", "hang", "truncated",
-    "not-schema", "empty-choices", "ungrounded", "401", "400",
+    "429",
+    "429-no-retry-after",
+    "500",
+    "502",
+    "503",
+    "reset",
+    "hang",
+    "truncated",
+    "not-schema",
+    "empty-choices",
+    "ungrounded",
+    "401",
+    "400",
 )
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.S)
 
@@ -45,7 +55,16 @@ _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.S)
 class StubConfig:
     latency: float = 0.0
     fault_rate: float = 0.0  # share of requests that get a fault drawn from ``faults``
-    faults: tuple[str, ...] = ("429", "500", "502", "503", "reset", "truncated", "not-schema", "empty-choices")
+    faults: tuple[str, ...] = (
+        "429",
+        "500",
+        "502",
+        "503",
+        "reset",
+        "truncated",
+        "not-schema",
+        "empty-choices",
+    )
     script: list[str] = field(default_factory=list)  # if set: the i-th request gets script[i] ("ok" = normal)
     seed: int = 0
     retry_after: float = 0.05
@@ -77,27 +96,34 @@ class StubState:
             return outcome
 
 
+_NUMBERED = re.compile(r"^\[(\d+)\] (.*)$", re.M)
+_LISTED = re.compile(r"^(Voices|Warnings) \(one entry each, in this order\):\n((?:\[\d+\] .*\n)*)", re.M)
+_REPAIR_ITEM = re.compile(r"^\d+\. Sentence: ", re.M)
+
+
 def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True) -> dict[str, Any]:
-    """A schema-valid brief of the article in ``messages`` (the merge step gets headline+summary)."""
-    match = next(
-        (m for msg in messages if msg.get("role") == "user" and (m := _ARTICLE.search(msg.get("content") or ""))),
-        None,
-    )
-    if not match:  # the long-article merge call: only a headline and summary are asked for
-        return {"headline": "Merged headline of a long article.", "summary": "The parts, merged into one summary."}
-    text = re.sub(r"\A(?:(?:Title|Published): .*\n)+\n?", "", match.group(1))
-    sents = sentences(text) or [text.strip()[:200]]
-    evidence = sents if grounded else [f"This sentence is not in the article ({i})." for i in range(len(sents))]
-    devs = [
-        {"evidence": evidence[i % len(evidence)], "what": f"Development {i + 1}.", "when": None, "where": None}
-        for i in range(min(items, len(sents)))
-    ]
+    """A schema-valid draft of the numbered article in ``messages`` (or a summary repair).
+
+    It answers the way the prompt asks: developments and summary sentences cite sentence
+    numbers, one voice and one warning entry per listed candidate. ``grounded=False`` cites
+    sentences that do not exist, which the validators reject.
+    """
+    content = next((msg.get("content") or "" for msg in messages if msg.get("role") == "user"), "")
+    match = _ARTICLE.search(content)
+    if not match:  # a repair request: one rewritten sentence per numbered item
+        return {"sentences": [{"text": "The article reports this."} for _ in _REPAIR_ITEM.finditer(content)] or [{"text": "x"}]}
+    numbered = [(int(n), text) for n, text in _NUMBERED.findall(match.group(1))]
+    numbers = [n for n, _ in numbered] or [1]
+    if not grounded:
+        numbers = [9000 + n for n in numbers]
+    listed = {kind: [int(n) for n in re.findall(r"^\[(\d+)\]", lines, re.M)] for kind, lines in _LISTED.findall(content)}
+    first = numbered[0][1] if numbered else "The article."
     return {
-        "headline": sents[0][:120],
-        "summary": " ".join(sents[:2])[:400],
-        "key_developments": devs,
-        "stated_positions": [],
-        "warnings": [],
+        "developments": [{"sentence": numbers[i], "what": f"Development {i + 1}."} for i in range(min(items, len(numbers)))],
+        "voices": [{"sentence": n, "says": f"Position in sentence {n}."} for n in listed.get("Voices", [])],
+        "warnings": [{"sentence": n, "about": f"A danger in sentence {n}."} for n in listed.get("Warnings", [])],
+        "summary": [{"text": text, "support": [n]} for n, text in numbered[:2]] or [{"text": first, "support": [numbers[0]]}],
+        "headline": first[:120],
     }
 
 
@@ -108,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # quiet
         pass
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         state = self.server.state
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
@@ -144,7 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "stub"),
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}] if choices else [],
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+            ]
+            if choices
+            else [],
             "usage": {
                 "prompt_tokens": prompt_chars // 4,
                 "completion_tokens": len(content or "") // 4,
@@ -162,7 +192,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif outcome in {"500", "502", "503", "401", "400"}:
             self._error(int(outcome), f"stub fault {outcome}")
         elif outcome == "reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             self.connection.close()
             self.close_connection = True
         elif outcome == "hang":
@@ -182,7 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif outcome == "empty-choices":
             self._json(200, self._completion(None, body, choices=False))
         elif outcome == "ungrounded":
-            self._json(200, self._completion(json.dumps(brief_for(messages, config.items, grounded=False)), body))
+            self._json(
+                200, self._completion(json.dumps(brief_for(messages, config.items, grounded=False)), body)
+            )
         else:
             self._json(200, self._completion(json.dumps(brief_for(messages, config.items)), body))
 
@@ -209,7 +243,11 @@ class RunningStub:
     def settings(self, **overrides: Any) -> Settings:
         """Settings that send every request here, with short timeouts and retry waits."""
         values: dict[str, Any] = dict(
-            model="openai/stub", api_base=self.api_base, api_key="stub-key-0000", timeout=2, retry_max_wait=0.05
+            model="openai/stub",
+            api_base=self.api_base,
+            api_key="stub-key-0000",
+            timeout=2,
+            retry_max_wait=0.05,
         )
         return Settings(**{**values, **overrides})
 

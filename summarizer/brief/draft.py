@@ -1,0 +1,180 @@
+"""What the model is asked for: a draft that cites the article's sentences by number.
+
+Citing by number instead of copying sentences cuts most of the generated tokens (every token is
+~57 ms on the embedded model) and makes evidence exact by construction. The voices and warnings
+the recall net found are fixed slots the model words one by one, so it cannot skip them; on
+servers with grammar-constrained decoding (llama.cpp, vLLM) the response format pins each slot
+to its sentence number and every citation to a real sentence number (:func:`response_schema`).
+Hosted models get the plain schema, and :class:`BriefDraft`'s validator holds them to the same
+rules (re-asked with the specific problem when they break them).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from summarizer.brief.net import Candidate, Net
+from summarizer.brief.sentences import Sentence
+
+# Length caps are part of the schema, so a grammar-constrained model cannot loop a sentence
+# until max_tokens runs out (seen with the 1.5B model at temperature 0).
+SUMMARY_SENTENCE_CHARS = 240
+MAX_SUMMARY_SENTENCES = 3
+MAX_DEVELOPMENTS = 5
+
+
+class DevelopmentDraft(BaseModel):
+    sentence: int = Field(description="Number of the article sentence that reports this development.")
+    what: str = Field(min_length=1, max_length=140, description="What happened, in one short sentence.")
+
+
+class VoiceDraft(BaseModel):
+    sentence: int = Field(description="Number of the listed voice sentence (given; keep the order).")
+    says: str = Field(
+        min_length=1, max_length=130, description="What the speaker says or claims there, in one short sentence."
+    )
+
+
+class WarningDraft(BaseModel):
+    sentence: int = Field(description="Number of the listed warning sentence (given; keep the order).")
+    about: str = Field(min_length=1, max_length=100, description="The danger or consequence warned of, as a short phrase.")
+
+
+class SummarySentenceDraft(BaseModel):
+    text: str = Field(min_length=1, max_length=SUMMARY_SENTENCE_CHARS, description="One sentence of the summary.")
+    support: list[int] = Field(
+        min_length=1, max_length=2, description="Numbers of the article sentences that state it."
+    )
+
+
+class BriefDraft(BaseModel):
+    """A brief that cites the numbered sentences of one news article."""
+
+    developments: list[DevelopmentDraft] = Field(
+        min_length=1,
+        max_length=MAX_DEVELOPMENTS,
+        description="The main events reported, most important first, each citing a different sentence.",
+    )
+    voices: list[VoiceDraft] = Field(description="One entry per listed voice, in the listed order.")
+    warnings: list[WarningDraft] = Field(description="One entry per listed warning, in the listed order.")
+    summary: list[SummarySentenceDraft] = Field(
+        min_length=1,
+        max_length=MAX_SUMMARY_SENTENCES,
+        description="Two or three sentences: what happened, to whom, and why it matters. Each sentence "
+        "restates what its supporting sentences say, with the article's names and numbers.",
+    )
+    headline: str = Field(min_length=1, max_length=150, description="One neutral line saying what the article is about.")
+
+    @model_validator(mode="after")
+    def _cites_the_plan(self, info: ValidationInfo) -> BriefDraft:
+        """Hosted models are not grammar-constrained: hold them to the plan, naming each problem."""
+        plan = (info.context or {}).get("plan")
+        if not isinstance(plan, Plan):
+            return self
+        problems = plan.problems(self)
+        if problems:
+            raise ValueError("The answer does not follow the instructions:\n" + "\n".join(f"- {p}" for p in problems))
+        return self
+
+
+@dataclass
+class Plan:
+    """One request: the article sentences it shows and the net's candidates it must account for."""
+
+    sentences: list[Sentence]
+    candidate_voices: list[Candidate] = field(default_factory=list)
+    candidate_warnings: list[Candidate] = field(default_factory=list)
+    withheld: set[int] = field(default_factory=set)  # sentence numbers kept from the model (suspected injection)
+
+    @classmethod
+    def of(cls, sentences: list[Sentence], net: Net, withheld: set[int]) -> Plan:
+        shown = {s.number for s in sentences}
+        return cls(
+            sentences,
+            [c for c in net.voices if c.sentence.number in shown],
+            [c for c in net.warnings if c.sentence.number in shown],
+            withheld & shown,
+        )
+
+    @property
+    def numbers(self) -> list[int]:
+        return [s.number for s in self.sentences if s.number not in self.withheld]
+
+    @property
+    def voices(self) -> list[Candidate]:
+        return [c for c in self.candidate_voices if c.sentence.number not in self.withheld]
+
+    @property
+    def warnings(self) -> list[Candidate]:
+        return [c for c in self.candidate_warnings if c.sentence.number not in self.withheld]
+
+    def sentence(self, number: int) -> Sentence | None:
+        return self._by_number.get(number)
+
+    @property
+    def _by_number(self) -> dict[int, Sentence]:
+        return {s.number: s for s in self.sentences}
+
+    def min_developments(self) -> int:
+        return max(1, min(3, len(self.numbers) // 4))
+
+    def problems(self, draft: BriefDraft) -> list[str]:
+        allowed = set(self.numbers)
+        out = []
+        cited = [d.sentence for d in draft.developments] + [n for s in draft.summary for n in s.support]
+        out += [f"sentence {n} does not exist" for n in dict.fromkeys(cited) if n not in allowed]
+        want_voices = [c.sentence.number for c in self.voices]
+        if [v.sentence for v in draft.voices] != want_voices:
+            out.append(f"voices must be exactly one entry for each of sentences {want_voices}, in that order")
+        want_warnings = [c.sentence.number for c in self.warnings]
+        if [w.sentence for w in draft.warnings] != want_warnings:
+            out.append(f"warnings must be exactly one entry for each of sentences {want_warnings}, in that order")
+        return out
+
+
+def response_schema(plan: Plan) -> dict[str, Any]:
+    """The draft's JSON Schema narrowed to this article, for grammar-constrained decoding.
+
+    Citations become enums of real sentence numbers; voices and warnings become fixed tuples
+    (``prefixItems``) whose ``sentence`` is a constant, so the decoder writes one entry per
+    candidate, in order, and cannot drift to another sentence. llama.cpp accepts
+    ``prefixItems`` but rejects ``"items": false``, so the tuple length is pinned by
+    ``minItems``/``maxItems`` instead.
+    """
+    schema = copy.deepcopy(_base_schema())
+    defs = schema["$defs"]
+    numbers = plan.numbers or [0]
+    defs["DevelopmentDraft"]["properties"]["sentence"] = {"type": "integer", "enum": numbers}
+    defs["SummarySentenceDraft"]["properties"]["support"]["items"] = {"type": "integer", "enum": numbers}
+    schema["properties"]["developments"]["minItems"] = min(plan.min_developments(), len(numbers))
+    schema["properties"]["developments"]["maxItems"] = min(MAX_DEVELOPMENTS, len(numbers))
+    schema["properties"]["summary"]["minItems"] = min(2, len(numbers))
+    for name, ref, candidates in (("voices", "VoiceDraft", plan.voices), ("warnings", "WarningDraft", plan.warnings)):
+        slots = []
+        for c in candidates:
+            slot = copy.deepcopy(defs[ref])
+            slot["properties"]["sentence"] = {"type": "integer", "const": c.sentence.number}
+            slots.append(slot)
+        prop: dict[str, Any] = {"type": "array", "minItems": len(slots), "maxItems": len(slots)}
+        if slots:
+            prop["prefixItems"] = slots
+        schema["properties"][name] = prop
+    return schema
+
+
+_BASE: dict[str, Any] = {}
+
+
+def _base_schema() -> dict[str, Any]:
+    if not _BASE:
+        schema = BriefDraft.model_json_schema()
+        # Every key required: with grammar-constrained decoding an optional key lets a small
+        # model close the object early.
+        for definition in [schema, *schema.get("$defs", {}).values()]:
+            definition["required"] = list(definition.get("properties", {}))
+        _BASE.update(schema)
+    return _BASE
