@@ -24,9 +24,9 @@ MIXED_MD = FIXTURES / "mixed_article.md"
 # The html sample in seeds/ doubles as the mixed-format test's html article.
 MIXED_HTML = ROOT / "seeds" / "001_a34_bus_crash.html"
 SAMPLE_MD = ROOT / "seeds" / "002_edinburgh_winter_festivals.md"
-# The long article is briefed with a 2,560-token context budget so that it is several times
+# The long article is briefed with a 4,096-token context window so that it is several times
 # the window: the split/merge path is then exercised on a few minutes of CPU instead of an hour.
-LONG_SETTINGS: dict[str, Any] = {"context_tokens": 2560, "max_tokens": 768}
+LONG_SETTINGS: dict[str, Any] = {"context_tokens": 4096, "max_tokens": 768}
 
 
 @dataclass

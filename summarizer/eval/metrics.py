@@ -10,7 +10,9 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.brief.grounding import locate, split_sentences
+from summarizer.brief import net
+from summarizer.brief.grounding import locate
+from summarizer.brief.sentences import split
 from summarizer.models import Brief
 
 ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
@@ -27,8 +29,7 @@ class Row:
 
 def lead3(text: str) -> str:
     """The baseline: the article's first three sentences."""
-    sentences = [s for line in text.splitlines() if line.strip() for s in split_sentences(line.strip()) if s.strip()]
-    return " ".join(sentences[:3])
+    return " ".join(s.text for s in split(text)[:3])
 
 
 def rouge(candidate: str, references: list[str]) -> dict[str, float]:
@@ -52,6 +53,31 @@ def grounded_share(brief: Brief, text: str) -> float | None:
     return sum(checks) / len(checks) if checks else None
 
 
+def recall(brief: Brief, text: str) -> dict[str, Any]:
+    """Warning and voice recall against the article's own cue sentences (see docs/eval.md).
+
+    Warnings: of the sentences the net reads as someone warning (named issuer or not), the
+    share that is a warning's evidence. Voices: of the distinct speakers of the article's
+    attributed sentences, the share that has a stated position.
+    """
+    sentences = split(text)
+    found = net.find(sentences)
+    cues = [s for s in sentences if net.is_warning(s.text)]
+    evidence = {w.evidence for w in brief.warnings}
+    speakers = {net._actor_key(a): a.name for a in found.speakers.values()}
+    actors = {p.actor.lower() for p in brief.stated_positions}
+    heard = [k for k, name in speakers.items() if name.lower() in actors]
+    items = [d.evidence for d in brief.key_developments] + [p.quote for p in brief.stated_positions]
+    items += [w.evidence for w in brief.warnings]
+    return {
+        "warning_cues": len(cues),
+        "warnings_caught": sum(s.text in evidence for s in cues),
+        "speakers": len(speakers),
+        "speakers_heard": len(heard),
+        "duplicates": len(items) - len(set(items)),
+    }
+
+
 def article_metrics(brief: Brief, row: Row) -> dict[str, Any]:
     """Everything measured on one valid brief."""
     meta = brief.metadata
@@ -66,8 +92,12 @@ def article_metrics(brief: Brief, row: Row) -> dict[str, Any]:
         "prompt_tokens": meta.usage.prompt_tokens,
         "completion_tokens": meta.usage.completion_tokens,
         "attempts": meta.attempts,
-        # More requests than parts (+ the merge) means a first answer failed validation.
-        "reasked": meta.attempts > meta.chunks + (meta.chunks > 1),
+        # More requests than parts means an answer was re-asked (invalid, or a summary repair).
+        "reasked": meta.attempts > meta.chunks,
+        "summary_checked": meta.grounding.summary_checked,
+        "summary_passed": meta.grounding.summary_passed,
+        "rewritten": len(meta.grounding.rewritten),
+        **recall(brief, row.text),
     }
 
 
@@ -100,6 +130,11 @@ def overall_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "completion_tokens_mean": mean("completion_tokens"),
         "attempts_mean": mean("attempts"),
         "reasked_rate": _rate(sum(bool(r.get("reasked")) for r in ok), len(ok)),
+        "summary_support": _rate(sum(r.get("summary_passed", 0) for r in ok), sum(r.get("summary_checked", 0) for r in ok)),
+        "warning_recall": _rate(sum(r.get("warnings_caught", 0) for r in ok), sum(r.get("warning_cues", 0) for r in ok)),
+        "voice_recall": _rate(sum(r.get("speakers_heard", 0) for r in ok), sum(r.get("speakers", 0) for r in ok)),
+        "duplicated_items": sum(r.get("duplicates", 0) for r in ok),
+        "rewritten_fields_per_brief": _rate(sum(r.get("rewritten", 0) for r in ok), len(ok), 2),
     }
     scored = [r for r in ok if r.get("rouge") and r.get("lead3")]
     for key in ROUGE_KEYS:

@@ -7,7 +7,8 @@ from typing import Any
 
 from summarizer.eval.metrics import ROUGE_KEYS
 
-_ROUGE_LABELS = dict(zip(ROUGE_KEYS, ("ROUGE-1", "ROUGE-2", "ROUGE-L")))
+_ROUGE_LABELS = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L"}
+assert set(_ROUGE_LABELS) == set(ROUGE_KEYS)
 
 
 def _fmt(value: Any, pct: bool = False) -> str:
@@ -18,10 +19,12 @@ def _fmt(value: Any, pct: bool = False) -> str:
 
 def markdown(overall: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     o = overall
+    tokens = f"{_fmt(o['prompt_tokens_mean'])} / {_fmt(o['completion_tokens_mean'])}"
     lines = [
         f"# summarizer eval: {o['corpus']}",
         "",
-        f"Model `{o['model']}`, prompt `{o['prompt_version']}`, {o['articles']} articles, {o['wall_s']} s wall time.",
+        f"Model `{o['model']}`, prompt `{o['prompt_version']}`, {o['articles']} articles, "
+        f"{o['wall_s']} s wall time.",
         "",
         "| metric | value |",
         "|---|---|",
@@ -30,9 +33,14 @@ def markdown(overall: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"| items grounded before dropping | {_fmt(o['grounded_before_drop'], True)} |",
         f"| items grounded after dropping | {_fmt(o['grounded_after_drop'], True)} |",
         f"| latency per article (mean) | {_fmt(o['latency_s_mean'])} s |",
-        f"| tokens per article in / out (mean) | {_fmt(o['prompt_tokens_mean'])} / {_fmt(o['completion_tokens_mean'])} |",
+        f"| tokens per article in / out (mean) | {tokens} |",
         f"| requests per article (mean) | {_fmt(o['attempts_mean'])} |",
         f"| briefs whose first answer was re-asked | {_fmt(o.get('reasked_rate'), True)} |",
+        f"| summary support (sentences passing the support check) | {_fmt(o.get('summary_support'), True)} |",
+        f"| warning recall (warning cue sentences that are a warning's evidence) | {_fmt(o.get('warning_recall'), True)} |",
+        f"| voice recall (speakers with a stated position) | {_fmt(o.get('voice_recall'), True)} |",
+        f"| items duplicated within a brief | {_fmt(o.get('duplicated_items'))} |",
+        f"| model wordings replaced by the article's words, per brief | {_fmt(o.get('rewritten_fields_per_brief'))} |",
         "",
         "| ROUGE F1 ×100 (best over references) | brief summary | lead-3 |",
         "|---|---|---|",
@@ -43,15 +51,17 @@ def markdown(overall: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "",
         "## Per article",
         "",
-        "| id | valid | items | grounded before | dropped | ROUGE-L brief | ROUGE-L lead-3 | latency s | tokens in/out |",
+        "| id | valid | items | grounded before | dropped | ROUGE-L brief | ROUGE-L lead-3 | latency s "
+        "| tokens in/out |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if r["valid"]:
+            brief_l, lead_l = ((r.get(k) or {}).get("rougeL") for k in ("rouge", "lead3"))
             lines.append(
                 f"| {r['id']} | yes | {r['items']} | {_fmt(r['grounded_before'], True)} | {r['dropped']} | "
-                f"{_fmt((r.get('rouge') or {}).get('rougeL'))} | {_fmt((r.get('lead3') or {}).get('rougeL'))} | "
-                f"{_fmt(r['latency_s'])} | {r['prompt_tokens']}/{r['completion_tokens']} |"
+                f"{_fmt(brief_l)} | {_fmt(lead_l)} | {_fmt(r['latency_s'])} | "
+                f"{r['prompt_tokens']}/{r['completion_tokens']} |"
             )
         else:
             lines.append(f"| {r['id']} | **no**: {r['error']} | | | | | | | |")
