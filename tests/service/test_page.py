@@ -1,0 +1,137 @@
+"""The page at GET /, in a real headless Chromium (Debian's build, driven by Playwright).
+
+Skipped, saying why, only where Playwright or a Chromium binary is missing (.ci/run installs
+both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.service.support import article, model_settings, service_config, threaded_server
+
+CHROMIUM = os.environ.get("SUMMARIZER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# The stub cites the first three sentences (the title line is the first): a long second one puts
+# the third item's evidence below the fold of the article pane, so the page has to scroll to it.
+LONG = " ".join(["the committee heard evidence from engineers, residents and the transport authority"] * 30)
+XSS_ARTICLE = (
+    "Council <script>window.__xss = 1</script> votes <img src=x onerror=\"window.__xss = 2\"> on bridge\n\n"
+    f"The city council said on Monday that it would vote on the bridge repairs after {LONG}. "
+    "The mayor said on Tuesday that the budget had been agreed. "
+    "Engineers warned on Wednesday that the bridge could close again. "
+    "Residents said they were relieved."
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, stub: Any) -> Iterator[str]:
+    from summarizer.service.app import create_app
+
+    with threaded_server(create_app(service_config(tmp_path), model_settings(stub))) as base:
+        yield base
+
+
+def test_brief_appears_and_an_item_click_highlights_its_exact_evidence(browser: Any, site: str) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 640})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site + "/")
+    page.fill("#article-input", XSS_ARTICLE)
+    page.click("#brief-button")
+    page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    assert "<img src=x onerror" in page.inner_text("#headline")  # shown as text
+    items = page.locator(".item")
+    assert items.count() == 3
+    third = items.nth(2)
+    evidence = third.get_attribute("title")
+    assert evidence and evidence.startswith("The mayor said on Tuesday")
+    third.click()
+    mark = page.locator("mark#evidence")
+    assert mark.inner_text() == evidence  # exactly the span the offsets point to
+    assert page.evaluate("document.getElementById('article-pane').scrollTop") > 0
+    in_view = mark.evaluate(
+        "m => { const r = m.getBoundingClientRect(), p = document.getElementById('article-pane').getBoundingClientRect();"
+        " return r.top >= p.top - 1 && r.bottom <= p.bottom + 1; }")
+    assert in_view, "the article pane did not scroll to the evidence"
+    assert page.locator(".item.active").count() == 1
+    # the article's markup is text, never executed
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#article-text script, #article-text img, #headline img").count() == 0
+    assert "<script>window.__xss = 1</script>" in page.inner_text("#article-text")
+    assert not errors
+
+
+def test_an_uploaded_html_article_is_extracted_and_highlighted(browser: Any, site: str, tmp_path: Path) -> None:
+    paragraphs = "".join(f"<p>{sentence}.</p>" for sentence in article(7).split("\n\n")[1].split(". "))
+    page_file = tmp_path / "bridge.html"
+    page_file.write_text(f"<html><head><title>Bridge 7</title></head><body><nav>Home</nav><article>{paragraphs}"
+                         "<img src=x onerror=\"window.__xss = 3\"></article></body></html>")
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.set_input_files("#article-file", str(page_file))
+    from playwright.sync_api import expect
+
+    expect(page.locator("#article-input")).not_to_have_value("")
+    page.click("#brief-button")
+    page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    page.locator(".item").first.click()
+    assert page.locator("mark#evidence").inner_text().startswith("Officials in district 7 said on Monday")
+    assert "<nav>" not in page.inner_text("#article-text")
+    assert page.evaluate("window.__xss") is None
+
+
+def test_an_error_is_shown_not_thrown(browser: Any, site: str) -> None:
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.fill("#article-input", "   ")
+    page.evaluate("document.getElementById('article-input').removeAttribute('required')")
+    page.click("#brief-button")
+    page.wait_for_selector("#brief-status.error")
+    assert "empty" in page.inner_text("#brief-status")
+
+
+def test_jobs_view_shows_live_progress(browser: Any, stub: Any, tmp_path: Path) -> None:
+    from summarizer.service.app import create_app
+
+    stub.state.config.latency = 0.4  # one at a time: the job runs for about 2 s
+    records = tmp_path / "articles.jsonl"
+    records.write_text("\n".join(json.dumps({"id": f"j{n}", "text": article(200 + n)}) for n in range(5)) + "\n")
+    with threaded_server(create_app(service_config(tmp_path, concurrency=1), model_settings(stub))) as site:
+        _follow_a_job(browser, site, records)
+
+
+def _follow_a_job(browser: Any, site: str, records: Path) -> None:
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.click("button.tab[data-view='jobs-view']")
+    page.set_input_files("#job-file", str(records))
+    page.click("#job-form button[type=submit]")
+    row = page.locator("#jobs tbody tr").first
+    row.wait_for(timeout=10_000)
+    from playwright.sync_api import expect
+
+    expect(row.locator(".state")).to_have_text("running", timeout=10_000)  # pushed by the event stream
+    expect(row.locator(".count")).not_to_have_text(" 0 / 5", timeout=10_000)
+    expect(row.locator(".state")).to_have_text("done", timeout=20_000)
+    expect(row.locator(".count")).to_have_text(" 5 / 5")
+    assert row.locator("progress").get_attribute("value") == "5"
