@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: briefs test live-test install-dev install-local benchmark faults cassettes clean
+.PHONY: briefs test live-test install-dev install-local benchmark faults cassettes serve serve-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ benchmark: $(VENV)/.dev
 
 faults: $(VENV)/.dev
 	$(BIN)/python benchmarks/fault_scale.py
+
+serve: $(VENV)/.dev
+	$(BIN)/summarizer serve
+
+serve-load: $(VENV)/.dev
+	$(BIN)/python benchmarks/serve_load.py
 
 cassettes: $(VENV)/.local
 	$(BIN)/python scripts/record_cassettes.py
