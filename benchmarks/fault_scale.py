@@ -31,15 +31,28 @@ from summarizer.testing.stub_server import StubConfig, stub_server  # noqa: E402
 
 CORPORA = (Path("/work/shared/corpus/dev.jsonl"), ROOT / "tests" / "fixtures" / "corpus10.jsonl")
 FAULTS = (
-    "429", "429-no-retry-after", "500", "502", "503", "reset", "hang", "truncated",
-    "not-schema", "empty-choices", "ungrounded",
+    "429",
+    "429-no-retry-after",
+    "500",
+    "502",
+    "503",
+    "reset",
+    "hang",
+    "truncated",
+    "not-schema",
+    "empty-choices",
+    "ungrounded",
 )
 
 
 def corpus_texts() -> tuple[Path, list[str]]:
     for path in CORPORA:
         if path.is_file():
-            texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            texts = [
+                json.loads(line)["text"]
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
             texts = [t for t in texts if t.strip()]
             if texts:
                 return path, texts
@@ -71,11 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.02, help="stub seconds per answer")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workdir", type=Path, default=None, help="keep articles and OUT here (default: a temp dir, removed)")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep articles and OUT here (default: a temp dir, removed)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show the client's retry warnings")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.WARNING if args.verbose else logging.CRITICAL, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if args.verbose else logging.CRITICAL,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="fault_scale."))
@@ -86,17 +104,28 @@ def main(argv: list[str] | None = None) -> int:
     paths = write_articles(src, args.n, texts)
 
     config = StubConfig(
-        latency=args.latency, fault_rate=args.fault_rate, faults=FAULTS, seed=args.seed,
-        hang_seconds=5, retry_after=0.05,
+        latency=args.latency,
+        fault_rate=args.fault_rate,
+        faults=FAULTS,
+        seed=args.seed,
+        hang_seconds=5,
+        retry_after=0.05,
     )
     try:
         with stub_server(config) as stub:
             settings = Settings(
-                model="openai/stub", api_base=stub.api_base, api_key="x",
-                timeout=1.0, retry_max_wait=0.2, max_attempts=5, retry_total=60,
+                model="openai/stub",
+                api_base=stub.api_base,
+                api_key="x",
+                timeout=1.0,
+                retry_max_wait=0.2,
+                max_attempts=5,
+                retry_total=60,
             )
             started = time.perf_counter()
-            code = run_sync(RunOptions(paths=[str(src)], out=out, concurrency=args.concurrency, quiet=True), settings)
+            code = run_sync(
+                RunOptions(paths=[str(src)], out=out, concurrency=args.concurrency, quiet=True), settings
+            )
             wall = time.perf_counter() - started
             requests, outcomes = stub.state.requests, Counter(stub.state.outcomes)
         return report(args, settings, corpus, paths, out, code, wall, requests, outcomes)
@@ -105,8 +134,17 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(args, settings: Settings, corpus: Path, paths: list[Path], out: Path, code: int, wall: float,
-           requests: int, outcomes: Counter) -> int:
+def report(
+    args,
+    settings: Settings,
+    corpus: Path,
+    paths: list[Path],
+    out: Path,
+    code: int,
+    wall: float,
+    requests: int,
+    outcomes: Counter,
+) -> int:
     briefs, errors = read_lines(out / "briefs.jsonl"), read_lines(out / "errors.jsonl")
     expected = {str(p) for p in paths}
     seen = Counter([b["source"] for b in briefs] + [e["source"] for e in errors])
@@ -128,20 +166,32 @@ def report(args, settings: Settings, corpus: Path, paths: list[Path], out: Path,
         chunks = b["brief"]["metadata"].get("chunks", 1)
         return chunks + (1 if chunks > 1 else 0)
 
-    over_attempts = [b["source"] for b in briefs if b["brief"]["metadata"]["attempts"] > settings.max_attempts * rounds * calls(b)]
+    over_attempts = [
+        b["source"]
+        for b in briefs
+        if b["brief"]["metadata"]["attempts"] > settings.max_attempts * rounds * calls(b)
+    ]
     time_bound = (settings.retry_total + settings.timeout + settings.retry_max_wait) * rounds
     over_time = [b["source"] for b in briefs if b["brief"]["metadata"]["latency_s"] > time_bound * calls(b)]
     reasons = Counter(_reason_kind(e) for e in errors)
 
-    print(f"fault_scale: n={args.n} fault_rate={args.fault_rate} seed={args.seed} latency={args.latency}s concurrency={args.concurrency}")
+    print(
+        f"fault_scale: n={args.n} fault_rate={args.fault_rate} seed={args.seed} latency={args.latency}s concurrency={args.concurrency}"
+    )
     print(f"corpus                 {corpus}")
     print(f"inputs                 {len(paths)}")
     print(f"briefed                {len(briefs)}")
     print(f"failed                 {len(errors)}")
     for (kind, reason), count in sorted(reasons.items(), key=lambda kv: -kv[1]):
         print(f"    {count:4d} x {kind}: {reason}")
-    print(f"accounted exactly once {'yes' if exactly_once else 'NO'}"
-          + ("" if exactly_once else f" (missing {len(missing)}, duplicated {len(duplicates)}, unexpected {len(unexpected)})"))
+    print(
+        f"accounted exactly once {'yes' if exactly_once else 'NO'}"
+        + (
+            ""
+            if exactly_once
+            else f" (missing {len(missing)}, duplicated {len(duplicates)}, unexpected {len(unexpected)})"
+        )
+    )
     print(f"duplicates             {', '.join(duplicates[:5]) or 'none'}")
     print(f"shared output files    {', '.join(shared_outputs[:5]) or 'none'}")
     print(f"run exit code          {code} ({'some inputs failed' if code else 'all briefed'})")
@@ -149,16 +199,28 @@ def report(args, settings: Settings, corpus: Path, paths: list[Path], out: Path,
     for outcome, count in sorted(outcomes.items(), key=lambda kv: (kv[0] != "ok", -kv[1])):
         print(f"    {count:5d} {outcome}")
     if attempts:
-        print(f"attempts per brief     max {max(attempts)}, mean {sum(attempts) / len(attempts):.2f}"
-              f" (sum {sum(attempts)}; {sum(1 for a in attempts if a > 1)} briefs needed more than one)")
-        print(f"latency per brief      max {max(latencies):.2f}s, mean {sum(latencies) / len(latencies):.2f}s")
-    print(f"bounds                 max_attempts={settings.max_attempts} per call and round, reasks={settings.reasks}"
-          f" (so <= {settings.max_attempts * rounds} attempts per single-part brief), retry_total={settings.retry_total:g}s,"
-          f" timeout={settings.timeout:g}s")
-    print(f"briefs over the bounds attempts: {len(over_attempts)}, time: {len(over_time)}"
-          + (f" ({', '.join((over_attempts + over_time)[:5])})" if over_attempts or over_time else ""))
+        print(
+            f"attempts per brief     max {max(attempts)}, mean {sum(attempts) / len(attempts):.2f}"
+            f" (sum {sum(attempts)}; {sum(1 for a in attempts if a > 1)} briefs needed more than one)"
+        )
+        print(
+            f"latency per brief      max {max(latencies):.2f}s, mean {sum(latencies) / len(latencies):.2f}s"
+        )
+    print(
+        f"bounds                 max_attempts={settings.max_attempts} per call and round, reasks={settings.reasks}"
+        f" (so <= {settings.max_attempts * rounds} attempts per single-part brief), retry_total={settings.retry_total:g}s,"
+        f" timeout={settings.timeout:g}s"
+    )
+    print(
+        f"briefs over the bounds attempts: {len(over_attempts)}, time: {len(over_time)}"
+        + (f" ({', '.join((over_attempts + over_time)[:5])})" if over_attempts or over_time else "")
+    )
     print(f"ungrounded dropped     {dropped} item(s) in {with_drops} brief(s)")
-    print(f"wall time              {wall:.1f}s ({len(briefs) / wall * 60:.0f} briefs/min)" if wall > 0 else "wall time -")
+    print(
+        f"wall time              {wall:.1f}s ({len(briefs) / wall * 60:.0f} briefs/min)"
+        if wall > 0
+        else "wall time -"
+    )
     return 0 if exactly_once else 1
 
 
@@ -167,7 +229,7 @@ def _reason_kind(error: dict) -> tuple[str, str]:
     reason = error.get("reason") or ""
     source = error.get("source") or ""
     if source and reason.startswith(source):
-        reason = reason[len(source):].lstrip(": ")
+        reason = reason[len(source) :].lstrip(": ")
     if " at http" in reason and ": " in reason:
         reason = reason.split(": ", 1)[1] if reason.startswith("model ") else reason
     return error.get("kind") or "?", reason[:160]

@@ -32,8 +32,8 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from summarizer.models import Article, Brief, BriefMetadata, KeyDevelopment, StatedPosition, Warning
     from summarizer.brief.pipeline import asummarize, summarize
+    from summarizer.models import Article, Brief, BriefMetadata, KeyDevelopment, StatedPosition, Warning
     from summarizer.settings import Settings
 
 

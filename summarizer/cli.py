@@ -32,9 +32,13 @@ class Format(str, Enum):
 
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", "-m", help="litellm model string; default: SUMMARIZER_MODEL or the embedded model."),
+    typer.Option(
+        "--model", "-m", help="litellm model string; default: SUMMARIZER_MODEL or the embedded model."
+    ),
 ]
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")]
+VerboseOpt = Annotated[
+    int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")
+]
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -66,8 +70,12 @@ def _logging(verbose: int) -> None:
 def brief(
     path: Annotated[str, typer.Argument(help="An article file (txt, md, html, json), or - for stdin.")],
     model: ModelOpt = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="json (default) or markdown.")] = Format.json,
-    strict: Annotated[bool, typer.Option(help="Fail if items stay ungrounded instead of dropping them.")] = False,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="json (default) or markdown.")
+    ] = Format.json,
+    strict: Annotated[
+        bool, typer.Option(help="Fail if items stay ungrounded instead of dropping them.")
+    ] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Brief one article and print it."""
@@ -98,12 +106,24 @@ def run(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("briefs"),
     model: ModelOpt = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="markdown adds a .md per article and index.md.")] = Format.json,
-    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, help="Articles in flight (default: 1 for the embedded model, 8 otherwise).")] = None,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="markdown adds a .md per article and index.md.")
+    ] = Format.json,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            help="Articles in flight (default: 1 for the embedded model, 8 otherwise).",
+        ),
+    ] = None,
     rpm: Annotated[Optional[int], typer.Option(min=1, help="At most this many requests per minute.")] = None,
     tpm: Annotated[Optional[int], typer.Option(min=1, help="At most this many tokens per minute.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-brief articles that are already done.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be briefed and estimate tokens; call no model.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be briefed and estimate tokens; call no model.")
+    ] = False,
     strict: Annotated[bool, typer.Option(help="Fail an article if items stay ungrounded.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 2_000_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
@@ -146,7 +166,9 @@ def schema() -> None:
 @app.command(name="eval")
 def eval_(
     corpus: Annotated[Path, typer.Argument(help="JSONL with id, text and references per line.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for briefs and report.{md,json,png}.")] = Path("eval"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for briefs and report.{md,json,png}.")
+    ] = Path("eval"),
     model: ModelOpt = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
     verbose: VerboseOpt = 0,
@@ -168,10 +190,21 @@ def eval_(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to bind (default 127.0.0.1: this machine only).")] = None,
+    host: Annotated[
+        Optional[str], typer.Option(help="Interface to bind (default 127.0.0.1: this machine only).")
+    ] = None,
     port: Annotated[Optional[int], typer.Option(help="TCP port (default 8000).")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Server processes, each with its own job workers (default 1).")] = None,
-    database_url: Annotated[Optional[str], typer.Option(help="postgresql://... to share jobs and cache between replicas; default: SQLite in the user data dir.")] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(min=1, help="Server processes, each with its own job workers (default 1)."),
+    ] = None,
+    database_url: Annotated[
+        Optional[str],
+        typer.Option(
+            help="postgresql://... to share jobs and cache between replicas; "
+            "default: SQLite in the user data dir."
+        ),
+    ] = None,
     model: ModelOpt = None,
 ) -> None:
     """Run the brief service: HTTP API under /v1, a page at /, jobs that survive restarts.
@@ -181,15 +214,21 @@ def serve(
     import os
 
     # Through the environment, so every server process (--workers) reads the same settings.
-    for name, value in (("SUMMARIZER_SERVER_HOST", host), ("SUMMARIZER_SERVER_PORT", port),
-                        ("SUMMARIZER_SERVER_WORKERS", workers), ("SUMMARIZER_DATABASE_URL", database_url),
-                        ("SUMMARIZER_MODEL", model)):
+    for name, value in (
+        ("SUMMARIZER_SERVER_HOST", host),
+        ("SUMMARIZER_SERVER_PORT", port),
+        ("SUMMARIZER_SERVER_WORKERS", workers),
+        ("SUMMARIZER_DATABASE_URL", database_url),
+        ("SUMMARIZER_MODEL", model),
+    ):
         if value is not None:
             os.environ[name] = str(value)
     try:
         from summarizer.service.server import serve as run_server
     except ImportError as exc:
-        _fail(f"the service needs the serve extra: pip install 'summarizer[serve]' ({exc.name} is missing)", 2)
+        _fail(
+            f"the service needs the serve extra: pip install 'summarizer[serve]' ({exc.name} is missing)", 2
+        )
         return
     from pydantic import ValidationError
 

@@ -18,9 +18,7 @@ MASK = "[REDACTED]"
 def secret_values() -> list[str]:
     """Values of environment variables that look like credentials (longest first)."""
     values = {
-        value
-        for name, value in os.environ.items()
-        if _SECRET_ENV.search(name) and value and len(value) >= 6
+        value for name, value in os.environ.items() if _SECRET_ENV.search(name) and value and len(value) >= 6
     }
     return sorted(values, key=len, reverse=True)
 

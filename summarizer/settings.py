@@ -8,7 +8,7 @@ OpenAI-compatible server of your own; it is a ``SecretStr`` so it never prints.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,18 +44,14 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Requests per model call for transport faults (429, 5xx...)."
     )
     retry_max_wait: float = Field(default=30.0, ge=0, description="Longest pause between tries.")
-    retry_total: float = Field(
-        default=900.0, gt=0, description="Seconds after which transport retries stop."
-    )
+    retry_total: float = Field(default=900.0, gt=0, description="Seconds after which transport retries stop.")
     constrain_evidence: bool | None = Field(
         default=None,
         description="Send evidence/quote fields as an enum of the article's sentences, so a "
         "grammar-constrained server can only copy real spans. Unset: on for the embedded model "
         "and for openai/* models at an api_base (llama.cpp, vLLM); off for hosted providers.",
     )
-    reasks: int = Field(
-        default=1, ge=0, description="Re-asks after an invalid or ungrounded answer."
-    )
+    reasks: int = Field(default=1, ge=0, description="Re-asks after an invalid or ungrounded answer.")
     strict: bool = Field(
         default=False,
         description="Raise if items stay ungrounded after the re-asks (default: drop them).",
@@ -88,6 +84,6 @@ class Settings(BaseSettings):
         return self.timeout or (1800.0 if embedded else 300.0)
 
 
-def get_settings(**overrides: object) -> Settings:
+def get_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with explicit non-None overrides on top."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

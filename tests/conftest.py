@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ("pytester",)
+
 
 def _loopback(address: Any) -> bool:
     host = address[0] if isinstance(address, tuple) else address

@@ -40,7 +40,11 @@ NAV_AND_SCRIPT_HTML = (
 
 
 def _lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.exists() else []
+    return (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if path.exists()
+        else []
+    )
 
 
 def _run(src: Path, out: Path, stub, **kw) -> int:
@@ -100,7 +104,9 @@ def _script_only_html(src: Path) -> Path:
 
 
 def _json_without_text(src: Path) -> Path:
-    (p := src / "meta.json").write_text(json.dumps({"title": "A title only", "url": "https://example.com/a", "tags": ["x"]}))
+    (p := src / "meta.json").write_text(
+        json.dumps({"title": "A title only", "url": "https://example.com/a", "tags": ["x"]})
+    )
     return p
 
 
@@ -183,11 +189,14 @@ def test_a_broken_jsonl_line_fails_alone_and_the_other_lines_are_briefed(tmp_pat
     src.mkdir()
     batch = src / "batch.jsonl"
     batch.write_text(
-        json.dumps({"id": "first", "text": "First article here. It is about trains."}) + "\n"
+        json.dumps({"id": "first", "text": "First article here. It is about trains."})
+        + "\n"
         + '{"id": "second", "text": "unterminated\n'
         + "\n"  # blank lines are not inputs
-        + json.dumps({"id": "third", "text": "Third article here. It is about boats."}) + "\n"
-        + json.dumps({"id": "fourth", "title": "no text at all"}) + "\n"
+        + json.dumps({"id": "third", "text": "Third article here. It is about boats."})
+        + "\n"
+        + json.dumps({"id": "fourth", "title": "no text at all"})
+        + "\n"
     )
     with stub_server() as stub:
         assert _run(src, out, stub) == 1
@@ -325,8 +334,10 @@ def test_a_jsonl_id_that_climbs_out_stays_inside_out(tmp_path):
     src.mkdir(parents=True)
     batch = src / "batch.jsonl"
     batch.write_text(
-        json.dumps({"id": "../../x", "text": "An article with a crafted id. It must stay inside OUT."}) + "\n"
-        + json.dumps({"id": "../../../../../../tmp/x", "text": "Another crafted id. Also inside OUT."}) + "\n"
+        json.dumps({"id": "../../x", "text": "An article with a crafted id. It must stay inside OUT."})
+        + "\n"
+        + json.dumps({"id": "../../../../../../tmp/x", "text": "Another crafted id. Also inside OUT."})
+        + "\n"
     )
     with stub_server() as stub:
         assert _run(src, out, stub) == 0
@@ -342,7 +353,9 @@ def test_broken_lines_in_a_jsonl_file_named_with_a_colon_are_each_recorded(tmp_p
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     batch = src / "notes: monday.jsonl"
-    batch.write_text("{broken one\n{broken two\n" + json.dumps({"text": "A fine line. It is briefed."}) + "\n")
+    batch.write_text(
+        "{broken one\n{broken two\n" + json.dumps({"text": "A fine line. It is briefed."}) + "\n"
+    )
     with stub_server() as stub:
         assert _run(src, out, stub) == 1
     _assert_accounted_once(out, {f"{batch}:1", f"{batch}:2", f"{batch}:3"})
@@ -354,11 +367,15 @@ def test_inputs_with_the_same_stem_keep_separate_outputs(tmp_path):
     src.mkdir()
     (src / "report.txt").write_text("The text article is about trains. Trains were late on Monday.")
     (src / "report.md").write_text("The markdown article is about boats. Boats were early on Tuesday.")
-    (src / "report.json").write_text(json.dumps({"text": "The JSON article is about planes. Planes were grounded on Friday."}))
+    (src / "report.json").write_text(
+        json.dumps({"text": "The JSON article is about planes. Planes were grounded on Friday."})
+    )
     sources = {str(src / n) for n in ("report.txt", "report.md", "report.json")}
     with stub_server() as stub:
         assert _run(src, out, stub) == 0
-        assert _run(src, out, stub) == 0 and stub.state.requests == 3, "a re-run keeps the names and redoes nothing"
+        assert _run(src, out, stub) == 0 and stub.state.requests == 3, (
+            "a re-run keeps the names and redoes nothing"
+        )
     briefs, _ = _assert_accounted_once(out, sources)
     outputs = [b["output"] for b in briefs]
     assert len(set(outputs)) == 3, f"inputs share an output file: {outputs}"
@@ -377,14 +394,18 @@ def test_a_mixed_folder_accounts_for_every_input_once_and_prints_failures(tmp_pa
     bad.append(src / "loop-b.txt")
     batch = src / "batch.jsonl"
     batch.write_text(
-        json.dumps({"id": "../../x", "text": "Line one is fine. It has two sentences."}) + "\n"
+        json.dumps({"id": "../../x", "text": "Line one is fine. It has two sentences."})
+        + "\n"
         + "not json at all\n"
-        + json.dumps({"id": "three", "text": "Line three is fine too. It also has two sentences."}) + "\n"
+        + json.dumps({"id": "three", "text": "Line three is fine too. It also has two sentences."})
+        + "\n"
     )
     bad.append(Path(f"{batch}:2"))
     good = [src / "good.txt", src / "Zürich café report.md", Path(f"{batch}:1"), Path(f"{batch}:3")]
     (src / "good.txt").write_text(GOOD)
-    (src / "Zürich café report.md").write_text("# Zürich\n\nThe café reopened on Monday. Everyone came.", encoding="utf-8")
+    (src / "Zürich café report.md").write_text(
+        "# Zürich\n\nThe café reopened on Monday. Everyone came.", encoding="utf-8"
+    )
 
     with stub_server() as stub:
         code = _run(src, out, stub, quiet=False)

@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from summarizer.testing.cassettes import CASSETTE_DIR, SecretInCassetteError, _before_record_request, _before_record_response
+from summarizer.testing.cassettes import (
+    CASSETTE_DIR,
+    SecretInCassetteError,
+    _before_record_request,
+    _before_record_response,
+)
 
 SECRET = re.compile(
     r"(?im)^\s*-?\s*(authorization|x-api-key|api-key|set-cookie|cookie|openai-organization|openai-project)\s*:"
@@ -33,7 +38,11 @@ def _request(body: str, headers: dict[str, str]):
 
 
 def test_recording_scrubs_auth_headers():
-    req = _before_record_request(_request('{"a": 1}', {"Authorization": "Bearer xyz", "api-key": "k", "content-type": "application/json"}))
+    req = _before_record_request(
+        _request(
+            '{"a": 1}', {"Authorization": "Bearer xyz", "api-key": "k", "content-type": "application/json"}
+        )
+    )
     assert {k.lower() for k in req.headers} == {"content-type"}
 
 
@@ -41,13 +50,21 @@ def test_recording_refuses_a_secret_in_a_body(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-abcdefghijklmnopqrstuvwxyz")
     with pytest.raises(SecretInCassetteError):
         _before_record_request(_request('{"note": "sk-test-abcdefghijklmnopqrstuvwxyz"}', {}))
-    response = {"status": {"code": 200}, "headers": {"set-cookie": ["a=b"]}, "body": {"string": b'{"echo": "sk-test-abcdefghijklmnopqrstuvwxyz"}'}}
+    response = {
+        "status": {"code": 200},
+        "headers": {"set-cookie": ["a=b"]},
+        "body": {"string": b'{"echo": "sk-test-abcdefghijklmnopqrstuvwxyz"}'},
+    }
     with pytest.raises(SecretInCassetteError):
         _before_record_response(response)
 
 
 def test_recording_drops_cookie_headers_and_pretty_prints_bodies():
-    response = {"status": {"code": 200}, "headers": {"Set-Cookie": ["a=b"], "openai-organization": ["org"], "server": ["x"]}, "body": {"string": b'{"a":1}'}}
+    response = {
+        "status": {"code": 200},
+        "headers": {"Set-Cookie": ["a=b"], "openai-organization": ["org"], "server": ["x"]},
+        "body": {"string": b'{"a":1}'},
+    }
     out = _before_record_response(response)
     assert set(out["headers"]) == {"server"}
     assert out["body"]["string"] == b'{\n  "a": 1\n}'

@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.helpers import CASSETTE_DIR, ROOT, cassette, replay_env
-from tests.fixture_articles import SEED
 from typer.testing import CliRunner
 
-from summarizer.cli import app
 from summarizer.brief.grounding import locate
+from summarizer.cli import app
 from summarizer.models import Brief
+from tests.fixture_articles import SEED
+from tests.helpers import CASSETTE_DIR, ROOT, cassette, replay_env
 
 runner = CliRunner()
 
@@ -88,7 +88,10 @@ def test_schema_command_prints_the_published_schema():
 def test_bad_input_is_one_clear_line_and_a_nonzero_exit(tmp_path, make, expected):
     path = make(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "summarizer.cli", "brief", str(path)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "summarizer.cli", "brief", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert proc.stdout == ""
@@ -98,7 +101,9 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(tmp_path, make, expected
 
 
 def test_help_lists_the_commands():
-    proc = subprocess.run([sys.executable, "-m", "summarizer.cli", "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarizer.cli", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0
     for command in ("brief", "run", "schema", "eval"):
         assert command in proc.stdout

@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.helpers import CASSETTE_DIR, cassette, replay_env
-from tests.fixture_articles import CORPUS
 from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.eval import lead3, rouge
+from tests.fixture_articles import CORPUS
+from tests.helpers import CASSETTE_DIR, cassette, replay_env
 
 runner = CliRunner()
 ROWS = [json.loads(line) for line in CORPUS.read_text().splitlines()[:3]]
 NAMES = [f"corpus-{row['id']}" for row in ROWS]
 
 
-@pytest.mark.skipif(not all((CASSETTE_DIR / f"{n}.yaml").exists() for n in NAMES), reason="cassettes not recorded")
+@pytest.mark.skipif(
+    not all((CASSETTE_DIR / f"{n}.yaml").exists() for n in NAMES), reason="cassettes not recorded"
+)
 def test_eval_reports_validity_grounding_and_rouge_then_reuses_its_briefs(monkeypatch, tmp_path):
     replay_env(monkeypatch)
     corpus = tmp_path / "corpus.jsonl"

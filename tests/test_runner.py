@@ -13,18 +13,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.helpers import CASSETTE_DIR, assert_exact_for, cassette, replay_settings
-from tests.fixture_articles import CORPUS, MIXED_HTML, MIXED_MD, SEED
 
 from summarizer.batch import RunOptions, run_sync
 from summarizer.batch.inputs import read_article
 from summarizer.models import Brief
 from summarizer.settings import Settings
 from summarizer.testing.stub_server import StubConfig, stub_server
+from tests.fixture_articles import CORPUS, MIXED_HTML, MIXED_MD, SEED
+from tests.helpers import CASSETTE_DIR, assert_exact_for, cassette, replay_settings
 
 
 def _lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    return (
+        [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    )
 
 
 def _corpus_rows(n: int) -> list[dict]:
@@ -40,7 +42,9 @@ def mixed_folder(root: Path) -> Path:
     shutil.copy(MIXED_HTML, src / "nested" / "bus crash.html")
     rows = _corpus_rows(3)
     (src / "single.json").write_text(json.dumps({"title": None, "content": rows[0]["text"]}))
-    (src / "batch.jsonl").write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows[1:]))
+    (src / "batch.jsonl").write_text(
+        "".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows[1:])
+    )
     return src
 
 
@@ -59,8 +63,12 @@ def test_mixed_folder_is_briefed_from_cassettes_and_a_rerun_does_nothing(tmp_pat
     briefs = _lines(out / "briefs.jsonl")
     assert len(briefs) == 6 and _lines(out / "errors.jsonl") == []
     assert {Path(b["output"]).as_posix() for b in briefs} == {
-        "seed article.json", "nested/arms find.json", "nested/bus crash.json", "single.json",
-        f"batch/{_corpus_rows(3)[1]['id']}.json", f"batch/{_corpus_rows(3)[2]['id']}.json",
+        "seed article.json",
+        "nested/arms find.json",
+        "nested/bus crash.json",
+        "single.json",
+        f"batch/{_corpus_rows(3)[1]['id']}.json",
+        f"batch/{_corpus_rows(3)[2]['id']}.json",
     }
     for b in briefs:
         assert (out / b["output"]).is_file() and (out / b["output"]).with_suffix(".md").is_file()
@@ -87,7 +95,9 @@ def test_identical_articles_are_briefed_once_and_each_brief_is_exact_for_its_inp
     (src / "b.txt").write_bytes(("   " + text.replace("\n", "\r\n")).encode())
     (src / "c.txt").write_text("Another article entirely. It says other things.")
     with stub_server() as stub:
-        code = run_sync(RunOptions(paths=[str(src)], out=tmp_path / "out", concurrency=4, quiet=True), stub.settings())
+        code = run_sync(
+            RunOptions(paths=[str(src)], out=tmp_path / "out", concurrency=4, quiet=True), stub.settings()
+        )
         assert code == 0
         assert stub.state.requests == 3, "a.txt and copy.txt share one model call"
     lines = _lines(tmp_path / "out" / "briefs.jsonl")
@@ -98,11 +108,15 @@ def test_identical_articles_are_briefed_once_and_each_brief_is_exact_for_its_inp
 
 def test_the_same_text_published_on_another_day_is_its_own_brief(tmp_path):
     """Issue 10 #3: ``when_iso`` resolves against the input's own date, so the date is part of the key."""
-    rows = [{"id": day, "text": "The council met on Tuesday. It voted to close the library.", "published": day}
-            for day in ("2024-09-12", "2025-01-07")]
+    rows = [
+        {"id": day, "text": "The council met on Tuesday. It voted to close the library.", "published": day}
+        for day in ("2024-09-12", "2025-01-07")
+    ]
     (batch := tmp_path / "batch.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     with stub_server() as stub:
-        assert run_sync(RunOptions(paths=[str(batch)], out=tmp_path / "out", quiet=True), stub.settings()) == 0
+        assert (
+            run_sync(RunOptions(paths=[str(batch)], out=tmp_path / "out", quiet=True), stub.settings()) == 0
+        )
         assert stub.state.requests == 2
 
 
@@ -122,9 +136,11 @@ def test_exit_codes_and_force(tmp_path):
 def test_output_names_cannot_escape_the_output_folder(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    rows = [{"id": "../../escape", "text": "First article here. It is fine."},
-            {"id": "/etc/passwd", "text": "Second article here. Also fine."},
-            {"id": "ok", "text": "Third article here. Fine too."}]
+    rows = [
+        {"id": "../../escape", "text": "First article here. It is fine."},
+        {"id": "/etc/passwd", "text": "Second article here. Also fine."},
+        {"id": "ok", "text": "Third article here. Fine too."},
+    ]
     (src / "x.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "out"
     with stub_server() as stub:
@@ -139,7 +155,9 @@ def test_output_names_cannot_escape_the_output_folder(tmp_path):
 def test_dry_run_calls_no_model(tmp_path, capsys):
     src = mixed_folder(tmp_path)
     (src / "junk.bin").write_bytes(b"\x00\x01")
-    code = run_sync(RunOptions(paths=[str(src)], out=tmp_path / "out", dry_run=True), Settings(model="gpt-4o-mini"))
+    code = run_sync(
+        RunOptions(paths=[str(src)], out=tmp_path / "out", dry_run=True), Settings(model="gpt-4o-mini")
+    )
     captured = capsys.readouterr()
     assert code == 0
     assert captured.out.count("brief ") == 6 and "skip" in captured.out

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.errors import ConfigurationError
 from summarizer.batch import RunOptions, run_sync
+from summarizer.errors import ConfigurationError
 from summarizer.testing.stub_server import StubConfig, stub_server
 
 KEY = "sk-fake-SUMMARIZER-TEST-KEY-1234567890"
@@ -50,7 +50,12 @@ def _env(stub, **extra: str) -> dict[str, str]:
 
 def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "summarizer", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -80,7 +85,11 @@ def test_key_never_written_by_a_run_with_transient_faults(tmp_path):
     out = tmp_path / "out"
     script = ["500", "429", "503", "429-no-retry-after", "502"]
     with stub_server(StubConfig(script=script, retry_after=0.05)) as stub:
-        proc = _cli(["run", str(src), "-o", str(out), "-c", "1", "-vv"], _env(stub, SUMMARIZER_MAX_ATTEMPTS="5"), tmp_path)
+        proc = _cli(
+            ["run", str(src), "-o", str(out), "-c", "1", "-vv"],
+            _env(stub, SUMMARIZER_MAX_ATTEMPTS="5"),
+            tmp_path,
+        )
         _assert_key_reached_the_server(stub)
         assert stub.state.requests == len(script) + 2
     assert proc.returncode == 1, proc.stderr[-3000:]
@@ -89,7 +98,9 @@ def test_key_never_written_by_a_run_with_transient_faults(tmp_path):
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
     assert sorted(e["kind"] for e in errors) == ["input", "model_unavailable"]
     assert len((out / "briefs.jsonl").read_text().splitlines()) == 2
-    assert (out / ".summarizer" / "manifest.jsonl").is_file() and list((out / ".summarizer" / "briefs").iterdir())
+    assert (out / ".summarizer" / "manifest.jsonl").is_file() and list(
+        (out / ".summarizer" / "briefs").iterdir()
+    )
 
     assert _leaks(proc.stdout) == []
     assert _leaks(proc.stderr) == []
@@ -119,8 +130,12 @@ def test_a_401_sends_no_further_requests_for_queued_articles(tmp_path):
     out = tmp_path / "out"
     with stub_server(StubConfig(script=["401"] * 10)) as stub:
         with pytest.raises(ConfigurationError, match="API_KEY"):
-            run_sync(RunOptions(paths=[str(src)], out=out, concurrency=1, quiet=True), stub.settings(api_key=KEY))
-        assert stub.state.requests == 1, f"{stub.state.requests} requests were sent with a key already rejected"
+            run_sync(
+                RunOptions(paths=[str(src)], out=out, concurrency=1, quiet=True), stub.settings(api_key=KEY)
+            )
+        assert stub.state.requests == 1, (
+            f"{stub.state.requests} requests were sent with a key already rejected"
+        )
 
 
 @pytest.fixture(scope="module")

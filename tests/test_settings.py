@@ -21,7 +21,9 @@ def test_environment_variables(monkeypatch):
 
 
 def test_dotenv_file_in_the_working_directory(tmp_path):
-    (tmp_path / ".env").write_text("SUMMARIZER_MODEL=anthropic/claude-3-5-haiku-latest\nSUMMARIZER_MAX_TOKENS=900\n")
+    (tmp_path / ".env").write_text(
+        "SUMMARIZER_MODEL=anthropic/claude-3-5-haiku-latest\nSUMMARIZER_MAX_TOKENS=900\n"
+    )
     s = Settings()
     assert s.model == "anthropic/claude-3-5-haiku-latest" and s.max_tokens == 900
 
@@ -52,4 +54,6 @@ def test_hosted_models_are_not_constrained_but_self_hosted_ones_are():
     assert not resolve_endpoint(Settings(model="gpt-4o-mini")).constrained
     local = resolve_endpoint(Settings(model="openai/qwen", api_base="http://127.0.0.1:8080/v1"))
     assert local.constrained and local.api_key == "no-key"
-    assert not resolve_endpoint(Settings(model="openai/qwen", api_base="http://x/v1", constrain_evidence=False)).constrained
+    assert not resolve_endpoint(
+        Settings(model="openai/qwen", api_base="http://x/v1", constrain_evidence=False)
+    ).constrained

@@ -32,7 +32,9 @@ def dry_run(paths: list[str], max_bytes: int, settings: Settings, out: Path | No
         count += 1
         print(f"brief {item.source}  ~{tokens} tokens in")
     try:
-        prompt, completion = lib.cost_per_token(model=model, prompt_tokens=total_in, completion_tokens=total_out)
+        prompt, completion = lib.cost_per_token(
+            model=model, prompt_tokens=total_in, completion_tokens=total_out
+        )
         cost = f"${prompt + completion:.4f}"
     except Exception:
         cost = "unknown (no price for this model)"

@@ -49,7 +49,9 @@ def decode(data: bytes, source: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ArticleError(f"{source}: not valid {encoding.upper()} after its byte-order mark ({exc.reason})") from None
+                raise ArticleError(
+                    f"{source}: not valid {encoding.upper()} after its byte-order mark ({exc.reason})"
+                ) from None
     if b"\x00" in data[:8192]:
         raise ArticleError(f"{source}: binary file (contains NUL bytes), not an article")
     try:
@@ -114,7 +116,9 @@ def text_article(text: str, source: str, markdown: bool = False) -> Article:
     first = next(line.strip() for line in text.splitlines() if line.strip())
     heading = re.match(r"#{1,6}\s+(.+)", first) if markdown else None
     title: str | None = heading.group(1).strip() if heading else first
-    if title is not None and (len(title) > 200 or (not heading and title.endswith((".", "!", "?")) and len(title) > 120)):
+    if title is not None and (
+        len(title) > 200 or (not heading and title.endswith((".", "!", "?")) and len(title) > 120)
+    ):
         title = None
     return Article(text=text, title=title, source_id=source)
 
@@ -123,7 +127,9 @@ def html_article(html: str, source: str) -> Article:
     import trafilatura  # ~0.2 s of lxml and friends: only when there is HTML to read
 
     extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    doc = extracted.as_dict() if hasattr(extracted, "as_dict") else (extracted or {})
+    doc: dict[str, Any] = {}
+    if extracted is not None:
+        doc = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
     text = doc.get("text") or ""
     words = len(text.split())
     if words < MIN_HTML_WORDS:
@@ -132,7 +138,11 @@ def html_article(html: str, source: str) -> Article:
             "navigation and markup)"
         )
     return Article(
-        text=text, title=doc.get("title"), url=doc.get("url"), published=_date(doc.get("date")), source_id=source
+        text=text,
+        title=doc.get("title"),
+        url=doc.get("url"),
+        published=_date(doc.get("date")),
+        source_id=source,
     )
 
 
@@ -158,9 +168,13 @@ def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """One article from a txt, md, html or json file."""
     suffix = path.suffix.lower()
     if not path.exists():
-        raise ArticleError(f"{path}: no such file" + (" (dangling or looping symlink)" if path.is_symlink() else ""))
+        raise ArticleError(
+            f"{path}: no such file" + (" (dangling or looping symlink)" if path.is_symlink() else "")
+        )
     if suffix not in SUFFIXES or suffix in JSONL_SUFFIXES:
-        raise ArticleError(f"{path}: unsupported format {suffix or '(no extension)'!r}; use txt, md, html, json or jsonl")
+        raise ArticleError(
+            f"{path}: unsupported format {suffix or '(no extension)'!r}; use txt, md, html, json or jsonl"
+        )
     text = decode(read_bytes(path, max_bytes), str(path))
     if suffix in HTML_SUFFIXES:
         return html_article(text, str(path))
@@ -199,7 +213,9 @@ def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Jsonl
             try:
                 record = parse_json(decode(raw, source), source)
                 ident = record.get("id") if isinstance(record, dict) else None
-                yield JsonlRecord(number, None if ident is None else str(ident), digest, record_article(record, source))
+                yield JsonlRecord(
+                    number, None if ident is None else str(ident), digest, record_article(record, source)
+                )
             except ArticleError as exc:
                 yield JsonlRecord(number, None, digest, exc)
 

@@ -70,7 +70,11 @@ class Runner:
             return
         limit = self.settings.max_article_chars
         if len(article.text) > limit:
-            self.fail(item, FailureKind.INPUT, f"{item.source}: {len(article.text):,} characters, over the {limit:,} limit")
+            self.fail(
+                item,
+                FailureKind.INPUT,
+                f"{item.source}: {len(article.text):,} characters, over the {limit:,} limit",
+            )
             return
         article = article.model_copy(update={"source_id": item.source})
         work = work_key(article, self.model, prompt_version(), self.settings)
@@ -90,7 +94,9 @@ class Runner:
             self._failed_call(item, exc, output)
         except OSError as exc:
             if self.store.disk_trouble(exc):
-                self.scheduler.stop(f"no space left on the device holding {self.options.out}; free space and re-run")
+                self.scheduler.stop(
+                    f"no space left on the device holding {self.options.out}; free space and re-run"
+                )
             self.fail(item, FailureKind.WRITE, describe_os_error(exc, self.options.out / output), output)
         else:
             self._briefed(item, mine, fresh and not waited)
@@ -111,7 +117,10 @@ class Runner:
             self.stats.add_usage(meta.usage)
         else:
             self.stats.reused += 1
-        self._tick(item, f"{'briefed' if fresh else 'reused'} ({meta.latency_s:.1f}s, {meta.usage.total_tokens} tokens)")
+        self._tick(
+            item,
+            f"{'briefed' if fresh else 'reused'} ({meta.latency_s:.1f}s, {meta.usage.total_tokens} tokens)",
+        )
 
     def _failed_call(self, item: Input, exc: SummarizerError, output: Path) -> None:
         kind = kind_of(exc)
@@ -158,7 +167,9 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
         scheduler = Scheduler(concurrency, options.rpm, options.tpm)
         with make_progress(options.quiet, lambda: count_inputs(options.paths, out)) as progress:
             runner = Runner(options, settings, endpoint.model, store, scheduler, progress)
-            await scheduler.run(iter_inputs(options.paths, options.max_bytes, out), runner.handle, runner.crashed)
+            await scheduler.run(
+                iter_inputs(options.paths, options.max_bytes, out), runner.handle, runner.crashed
+            )
         problems = store.finish(complete=True)
     if not options.quiet:
         print_summary(runner.stats, endpoint.model)

@@ -8,8 +8,8 @@ becomes an error record through ``on_crash``, never a "Task exception was never 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
 
@@ -29,7 +29,7 @@ class Scheduler:
         self.requests = AsyncLimiter(rpm, 60) if rpm else None
         self.tokens = AsyncLimiter(tpm, 60) if tpm else None
         self.stop_reason: str | None = None
-        self._inflight: dict[str, asyncio.Future[object]] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     def stop(self, reason: str) -> None:
         self.stop_reason = self.stop_reason or reason
@@ -37,7 +37,7 @@ class Scheduler:
     async def run(
         self,
         items: Iterable[Input],
-        handle: Callable[[Input], Awaitable[None]],
+        handle: Callable[[Input], Coroutine[Any, Any, None]],
         on_crash: Callable[[Input, BaseException], None],
     ) -> None:
         """``handle`` every item, at most ``window`` at a time; the loop never stops early, so a
@@ -63,8 +63,9 @@ class Scheduler:
         """``make()``'s result, computed once for all concurrent callers with the same ``key``;
         True when this caller waited on another's."""
         if key in self._inflight:
-            return await asyncio.shield(self._inflight[key]), True  # type: ignore[return-value]
-        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+            shared: T = await asyncio.shield(self._inflight[key])
+            return shared, True
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             result = await make()

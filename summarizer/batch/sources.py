@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from summarizer.batch.files import safe_component
-from summarizer.batch.inputs import JSONL_SUFFIXES, SUFFIXES, count_lines, decode, read_article, read_jsonl, text_article
+from summarizer.batch.inputs import (
+    JSONL_SUFFIXES,
+    SUFFIXES,
+    count_lines,
+    decode,
+    read_article,
+    read_jsonl,
+    text_article,
+)
 from summarizer.errors import ArticleError
 from summarizer.models import Article
 
@@ -58,10 +66,17 @@ def _file_inputs(path: Path, base: Path, max_bytes: int) -> Iterator[Input]:
         try:
             yield from _jsonl_inputs(path, name, max_bytes)
         except OSError as exc:
-            yield Input(str(path), str(path), name, _fail(ArticleError(f"{path}: cannot read ({exc.strerror or exc})")))
+            yield Input(
+                str(path),
+                str(path),
+                name,
+                _fail(ArticleError(f"{path}: cannot read ({exc.strerror or exc})")),
+            )
         return
     if suffix not in SUFFIXES:
-        reason = f"unsupported format {suffix or '(no extension)'!r}; skipped (use txt, md, html, json or jsonl)"
+        reason = (
+            f"unsupported format {suffix or '(no extension)'!r}; skipped (use txt, md, html, json or jsonl)"
+        )
         yield Input(str(path), str(path), name, _fail(ArticleError(f"{path}: {reason}")), unsupported=True)
         return
     yield Input(str(path), str(path), name, lambda: read_article(path, max_bytes))
@@ -122,7 +137,9 @@ def _within(path: Path, folder: Path) -> bool:
 def _walk(root: Path, base: Path, skip: Path | None) -> Iterator[tuple[Path, Path]]:
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and (skip is None or (Path(folder) / d).resolve() != skip)
+            d
+            for d in dirs
+            if not d.startswith(".") and (skip is None or (Path(folder) / d).resolve() != skip)
         )
         for name in sorted(files):
             if not name.startswith("."):

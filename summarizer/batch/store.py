@@ -10,6 +10,7 @@ run starts and given back at the first ENOSPC, which leaves room for the error r
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -35,7 +36,9 @@ class OutputStore:
         self.markdown = markdown
         self.manifest = Manifest(out)
         self.ballast = self.manifest.root / "ballast"
-        self.taken: dict[str, str] = {r["output"]: k for k, r in self.manifest.records.items() if r.get("output")}
+        self.taken: dict[str, str] = {
+            r["output"]: k for k, r in self.manifest.records.items() if r.get("output")
+        }
         self.seen: set[str] = set()  # inputs met in this run
         self.unsaved: list[str] = []  # outcomes the manifest could not take (full disk)
 
@@ -123,16 +126,21 @@ class OutputStore:
             self._forget_vanished_lines()
         records = list(self.manifest.records.values())
         problems = []
-        views: list[tuple[str, Callable[[list[dict[str, Any]]], Iterator[str]]]] = [("errors.jsonl", self._errors), ("briefs.jsonl", self._briefs)]
+        views: list[tuple[str, Callable[[list[dict[str, Any]]], Iterator[str]]]] = [
+            ("errors.jsonl", self._errors),
+            ("briefs.jsonl", self._briefs),
+        ]
         if self.markdown:
             views.append(("index.md", self._digest))
         for name, lines in views:
             try:
-                _rewrite(self.out / name, lambda: lines(records))
+                _rewrite(self.out / name, functools.partial(lines, records))
             except OSError as exc:
                 problems.append(describe_os_error(exc, self.out / name))
         if self.unsaved:
-            problems.append(f"{len(self.unsaved)} outcome(s) could not be saved in the manifest; a re-run redoes them")
+            problems.append(
+                f"{len(self.unsaved)} outcome(s) could not be saved in the manifest; a re-run redoes them"
+            )
         return problems
 
     def _forget_vanished_lines(self) -> None:
@@ -170,7 +178,9 @@ class OutputStore:
 
 
 def brief_line(source: str, output: str, brief: Brief) -> str:
-    return json.dumps({"source": source, "output": output, "brief": brief.model_dump(mode="json")}, ensure_ascii=False)
+    return json.dumps(
+        {"source": source, "output": output, "brief": brief.model_dump(mode="json")}, ensure_ascii=False
+    )
 
 
 def _rewrite(path: Path, lines: Callable[[], Iterator[str]]) -> None:

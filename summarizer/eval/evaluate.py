@@ -57,7 +57,9 @@ def _stored(path: Path, row: Row, model: str, version: str) -> Brief | None:
     return old if same else None
 
 
-def _brief_for(row: Row, store: Path, settings: Settings, model: str, version: str) -> tuple[Brief | None, str | None, bool]:
+def _brief_for(
+    row: Row, store: Path, settings: Settings, model: str, version: str
+) -> tuple[Brief | None, str | None, bool]:
     path = brief_path(store, row.id)
     if (old := _stored(path, row, model, version)) is not None:
         return old, None, True
@@ -70,7 +72,11 @@ def _brief_for(row: Row, store: Path, settings: Settings, model: str, version: s
 
 
 def evaluate(
-    corpus: Path, out: Path, model: str | None = None, limit: int | None = None, settings: Settings | None = None
+    corpus: Path,
+    out: Path,
+    model: str | None = None,
+    limit: int | None = None,
+    settings: Settings | None = None,
 ) -> str:
     """Brief (or reuse) every corpus article, write the reports, return the Markdown one."""
     settings = (settings or get_settings()).model_copy(update={"model": model} if model else {})
@@ -84,7 +90,13 @@ def evaluate(
     for n, row in enumerate(rows, 1):
         brief, error, reused = _brief_for(row, store, settings, endpoint.model, version)
         base = rouge(lead3(row.text), row.references) if row.references else None
-        record: dict[str, Any] = {"id": row.id, "valid": brief is not None, "error": error, "reused": reused, "lead3": base}
+        record: dict[str, Any] = {
+            "id": row.id,
+            "valid": brief is not None,
+            "error": error,
+            "reused": reused,
+            "lead3": base,
+        }
         if brief is not None:
             record.update(article_metrics(brief, row))
         per_article.append(record)

@@ -58,23 +58,28 @@ def recall(brief: Brief, text: str) -> dict[str, Any]:
 
     Warnings: of the sentences the net reads as someone warning (named issuer or not), the
     share that is a warning's evidence. Voices: of the distinct speakers of the article's
-    attributed sentences, the share that has a stated position.
+    attributed sentences, the share heard in the brief (a stated position, or a warning they
+    issue). Duplicates: the same evidence twice among developments or warnings, or the same
+    actor twice among positions.
     """
     sentences = split(text)
     found = net.find(sentences)
     cues = [s for s in sentences if net.is_warning(s.text)]
     evidence = {w.evidence for w in brief.warnings}
     speakers = {net._actor_key(a): a.name for a in found.speakers.values()}
-    actors = {p.actor.lower() for p in brief.stated_positions}
+    actors = {p.actor.lower() for p in brief.stated_positions} | {w.issued_by.lower() for w in brief.warnings}
     heard = [k for k, name in speakers.items() if name.lower() in actors]
-    items = [d.evidence for d in brief.key_developments] + [p.quote for p in brief.stated_positions]
-    items += [w.evidence for w in brief.warnings]
+    lists = [
+        [d.evidence for d in brief.key_developments],
+        [p.actor for p in brief.stated_positions],
+        [w.evidence for w in brief.warnings],
+    ]
     return {
         "warning_cues": len(cues),
         "warnings_caught": sum(s.text in evidence for s in cues),
         "speakers": len(speakers),
         "speakers_heard": len(heard),
-        "duplicates": len(items) - len(set(items)),
+        "duplicates": sum(len(items) - len(set(items)) for items in lists),
     }
 
 

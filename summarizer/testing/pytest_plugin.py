@@ -39,13 +39,21 @@ _REQUEST_SETTINGS = ("mode", "temperature", "max_tokens", "reasks", "strict")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("summarizer", "summarizer: recorded model traffic")
-    group.addoption("--summarizer-record", choices=MODES, default=None, help="record mode of summarizer_cassette")
-    parser.addini("summarizer_record_mode", "record mode of summarizer_cassette (default: once)", default="once")
-    parser.addini("summarizer_cassette_dir", "folder for summarizer cassettes (default: cassettes/ beside each test)")
+    group.addoption(
+        "--summarizer-record", choices=MODES, default=None, help="record mode of summarizer_cassette"
+    )
+    parser.addini(
+        "summarizer_record_mode", "record mode of summarizer_cassette (default: once)", default="once"
+    )
+    parser.addini(
+        "summarizer_cassette_dir", "folder for summarizer cassettes (default: cassettes/ beside each test)"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "summarizer_cassette(name): the cassette a test records to and replays from")
+    config.addinivalue_line(
+        "markers", "summarizer_cassette(name): the cassette a test records to and replays from"
+    )
 
 
 @dataclass
@@ -64,7 +72,9 @@ class ModelCassette:
 
 def _cassette_path(request: pytest.FixtureRequest) -> Path:
     marker = request.node.get_closest_marker("summarizer_cassette")
-    name = marker.args[0] if marker and marker.args else re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
+    name = (
+        marker.args[0] if marker and marker.args else re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
+    )
     configured = request.config.getini("summarizer_cassette_dir")
     module = Path(str(request.node.path))
     folder = Path(request.config.rootpath, configured) if configured else module.parent / "cassettes"
@@ -92,12 +102,16 @@ def replay_settings(monkeypatch: pytest.MonkeyPatch, values: dict[str, Any]) -> 
 
     values = {**{k: v for k, v in values.items() if v is not None}, "api_key": REPLAY_KEY}
     for name, value in values.items():
-        monkeypatch.setenv(f"SUMMARIZER_{name.upper()}", str(value).lower() if isinstance(value, bool) else str(value))
+        monkeypatch.setenv(
+            f"SUMMARIZER_{name.upper()}", str(value).lower() if isinstance(value, bool) else str(value)
+        )
     return Settings(**values)
 
 
 @pytest.fixture
-def summarizer_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelCassette]:
+def summarizer_cassette(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ModelCassette]:
     """Record this test's model traffic once; replay it on every later run."""
     from summarizer.settings import get_settings
     from summarizer.testing.cassettes import make_vcr
@@ -111,9 +125,12 @@ def summarizer_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
         meta = _recorded_settings(settings)
     else:
         if not meta_path.exists():
-            pytest.fail(f"no recorded settings {meta_path}: record the cassette again (--summarizer-record=all)")
+            pytest.fail(
+                f"no recorded settings {meta_path}: record the cassette again (--summarizer-record=all)"
+            )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        settings = replay_settings(monkeypatch, meta)
+        # A request the cassette does not hold fails at once: retrying cannot make it appear.
+        settings = replay_settings(monkeypatch, {**meta, "max_attempts": 1})
     recorder = make_vcr(record_mode=mode, cassette_dir=path.parent)
     with recorder.use_cassette(path.name, allow_playback_repeats=not recording) as cassette:
         yield ModelCassette(path, recording, settings, cassette)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from summarizer.brief.draft import SUMMARY_SENTENCE_CHARS
 from summarizer.settings import Settings
 
 FAULTS = (
@@ -111,18 +112,28 @@ def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True)
     content = next((msg.get("content") or "" for msg in messages if msg.get("role") == "user"), "")
     match = _ARTICLE.search(content)
     if not match:  # a repair request: one rewritten sentence per numbered item
-        return {"sentences": [{"text": "The article reports this."} for _ in _REPAIR_ITEM.finditer(content)] or [{"text": "x"}]}
+        repaired = [{"text": "The article reports this."} for _ in _REPAIR_ITEM.finditer(content)]
+        return {"sentences": repaired or [{"text": "x"}]}
     numbered = [(int(n), text) for n, text in _NUMBERED.findall(match.group(1))]
     numbers = [n for n, _ in numbered] or [1]
     if not grounded:
         numbers = [9000 + n for n in numbers]
-    listed = {kind: [int(n) for n in re.findall(r"^\[(\d+)\]", lines, re.M)] for kind, lines in _LISTED.findall(content)}
+    listed = {
+        kind: [int(n) for n in re.findall(r"^\[(\d+)\]", lines, re.M)]
+        for kind, lines in _LISTED.findall(content)
+    }
     first = numbered[0][1] if numbered else "The article."
+    fitting = [(n, text) for n, text in numbered if len(text) <= SUMMARY_SENTENCE_CHARS]
+    summary = [{"text": text, "support": [n]} for n, text in fitting[:2]]
     return {
-        "developments": [{"sentence": numbers[i], "what": f"Development {i + 1}."} for i in range(min(items, len(numbers)))],
+        "developments": [
+            {"sentence": n, "what": f"Development {i + 1}."} for i, n in enumerate(numbers[:items])
+        ],
         "voices": [{"sentence": n, "says": f"Position in sentence {n}."} for n in listed.get("Voices", [])],
-        "warnings": [{"sentence": n, "about": f"A danger in sentence {n}."} for n in listed.get("Warnings", [])],
-        "summary": [{"text": text, "support": [n]} for n, text in numbered[:2]] or [{"text": first, "support": [numbers[0]]}],
+        "warnings": [
+            {"sentence": n, "about": f"A danger in sentence {n}."} for n in listed.get("Warnings", [])
+        ],
+        "summary": summary or [{"text": first[:SUMMARY_SENTENCE_CHARS], "support": [numbers[0]]}],
         "headline": first[:120],
     }
 
@@ -261,7 +272,7 @@ def stub_server(config: StubConfig | None = None) -> Iterator[RunningStub]:
     thread.start()
     try:
         host, port = server.server_address[:2]
-        yield RunningStub(f"http://{host}:{port}", state)
+        yield RunningStub(f"http://{host!s}:{port}", state)
     finally:
         server.shutdown()
         server.server_close()
