@@ -5,18 +5,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# Every dependency pinned (all extras, Python 3.10+): a fresh clone installs what was tested,
+# whatever litellm released since. Regenerate with `make lock` after changing pyproject.toml.
+LOCK   := requirements.lock
 
-.PHONY: briefs test live-test install-dev install-local benchmark faults cassettes serve serve-load clean
+.PHONY: briefs test check lock live-test install-dev install-local benchmark faults cassettes serve serve-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[dev]'
+$(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -c $(LOCK) -e '.[dev]'
 	touch $@
 
-$(VENV)/.local: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[local,dev]'
+$(VENV)/.local: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -c $(LOCK) -e '.[local,dev]'
 	touch $@
 
 install-dev: $(VENV)/.dev
@@ -27,6 +30,17 @@ briefs: $(VENV)/.local
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+
+# Lint, format and types of the package (configured in pyproject.toml).
+check: $(VENV)/.dev
+	$(BIN)/ruff check summarizer
+	$(BIN)/ruff format --check summarizer
+	$(BIN)/mypy
+
+lock: | $(BIN)/python
+	$(PIP) uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.10 --extra dev --extra local \
+		--extra eval --extra testing --quiet -o $(LOCK)
 
 live-test: $(VENV)/.local $(VENV)/.dev
 	$(BIN)/python -m pytest -m live -o addopts="-ra --strict-markers"
