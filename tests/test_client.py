@@ -86,21 +86,17 @@ def test_invalid_answers_fail_clearly_after_the_reasks():
             summarize(ARTICLE, settings=_settings(stub, reasks=1))
 
 
-def test_ungrounded_items_are_dropped_and_reported_after_the_reask():
-    with stub_server(StubConfig(script=["ungrounded", "ungrounded"])) as stub:
+def test_an_answer_citing_no_real_sentence_is_re_asked_with_the_problem():
+    with stub_server(StubConfig(script=["ungrounded", "ok"])) as stub:
         brief = summarize(ARTICLE, settings=_settings(stub, reasks=1, constrain_evidence=False))
-    assert brief.metadata.attempts == 2
-    assert brief.key_developments == []
-    assert brief.metadata.grounding.dropped and all("not found" in d.reason for d in brief.metadata.grounding.dropped)
-    assert "not supported by the article" in stub.state.bodies[1]["messages"][-1]["content"]
+    assert brief.metadata.attempts == 2 and brief.key_developments
+    assert "do not exist" in stub.state.bodies[1]["messages"][-1]["content"]
 
 
-def test_strict_mode_raises_on_ungrounded_items():
-    from summarizer.errors import GroundingError
-
+def test_an_answer_that_stays_unusable_is_an_error_not_a_brief():
     with stub_server(StubConfig(script=["ungrounded", "ungrounded"])) as stub:
-        with pytest.raises(GroundingError):
-            summarize(ARTICLE, settings=_settings(stub, reasks=1, strict=True, constrain_evidence=False))
+        with pytest.raises(InvalidResponseError, match="do not exist"):
+            summarize(ARTICLE, settings=_settings(stub, reasks=1, constrain_evidence=False))
 
 
 def test_usage_counts_every_attempt_including_failed_ones():

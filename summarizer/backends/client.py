@@ -316,7 +316,7 @@ def _describe(exc: BaseException) -> str:
 
     if isinstance(exc, ValidationError):
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {str(e['msg']).splitlines()[0][:160]}"
+            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {' '.join(str(e['msg']).split())[:300]}"
             for e in exc.errors()[:3]
         )
         return f"invalid answer ({exc.error_count()} problem(s)): {problems}"

@@ -123,10 +123,15 @@ class Plan:
         return max(1, min(3, len(self.numbers) // 4))
 
     def problems(self, draft: BriefDraft) -> list[str]:
+        """What makes an answer unusable, for a re-ask. A few bad citations are not: the
+        grounding drops those items and reports them; an answer with no real citation is."""
         allowed = set(self.numbers)
         out = []
-        cited = [d.sentence for d in draft.developments] + [n for s in draft.summary for n in s.support]
-        out += [f"sentence {n} does not exist" for n in dict.fromkeys(cited) if n not in allowed]
+        if not any(d.sentence in allowed for d in draft.developments):
+            bad = [d.sentence for d in draft.developments]
+            out.append(f"developments cite sentences {bad}, which do not exist; cite the numbers shown as [n]")
+        if not any(n in allowed for s in draft.summary for n in s.support):
+            out.append("summary sentences must cite the numbers of existing article sentences")
         want_voices = [c.sentence.number for c in self.voices]
         if [v.sentence for v in draft.voices] != want_voices:
             out.append(f"voices must be exactly one entry for each of sentences {want_voices}, in that order")

@@ -1,8 +1,10 @@
-"""Find a model-quoted span in the article, tolerating only harmless typographic changes.
+"""Grounding: what a brief keeps, rewrites with the article's words, or drops, and why.
 
-Models retype quotes: they straighten curly quotes, turn dashes into hyphens, write "..." for
-"…" and reflow whitespace. Nothing else is forgiven: a paraphrase is not evidence. Offsets are
-reported in the *original* article, so a reader can highlight the exact characters.
+Two halves. ``locate`` finds a quoted span in the article, tolerating only harmless typography
+(models straighten curly quotes, turn dashes into hyphens, write "..." for "…", reflow white
+space); nothing else is forgiven, and offsets point into the *original* article. ``Grounder``
+turns the model's drafts into the brief's items and is the one place where an item is dropped
+or a field rewritten (see its docstring for the rules).
 """
 
 from __future__ import annotations
@@ -115,22 +117,19 @@ def fold(text: str) -> str:
     return _fold_text(text.strip(_QUOTES_AND_SPACE)).text.strip(_QUOTES_AND_SPACE)
 
 
-def mentions(phrase: str, article: str) -> bool:
-    """Whether ``phrase`` occurs in ``article``, ignoring case and harmless typography.
-
-    For short optional fields (a development's when and where) that must be the article's words.
-    """
-    needle = fold(phrase).lower()
-    return bool(needle) and needle in normalize_article(article).text.lower()
+MIN_EVIDENCE_CHARS = 12
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b|\d", re.IGNORECASE)
 
 
 def locate(span: str, article: str) -> tuple[int, int] | None:
     """Return (start, end) of ``span`` in ``article`` (original offsets), or None if absent.
 
+    Evidence is whole words (no match inside a word) and at least ``MIN_EVIDENCE_CHARS`` long.
     An ellipsis inside the span marks an elision: each piece must appear in order, each within
-    MAX_ELISION_GAP characters of the previous one.
+    MAX_ELISION_GAP characters of the previous one, and what it skips may not hold a negation or
+    a number ("would ... raise taxes" is not "would not raise taxes").
     """
-    if not span or not span.strip(_QUOTES_AND_SPACE + ".…"):
+    if not span or len(fold(span)) < MIN_EVIDENCE_CHARS:
         return None
     norm = normalize_article(article)
     pieces = [fold(p) for p in _ELLIPSIS.split(span.translate(_TRANSLATE))]
@@ -139,79 +138,29 @@ def locate(span: str, article: str) -> tuple[int, int] | None:
         return None
     start = norm.text.find(pieces[0])
     while start != -1:
-        end = _match_rest(norm.text, pieces, start + len(pieces[0]))
-        if end is not None:
-            return norm.original(start), norm.original(end - 1) + 1
+        if _word_edge(norm.text, start, start + len(pieces[0])):
+            end = _match_rest(norm.text, pieces, start + len(pieces[0]))
+            if end is not None:
+                return norm.original(start), norm.original(end - 1) + 1
         start = norm.text.find(pieces[0], start + 1)
     return None
+
+
+def _word_edge(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() and text[start].isalnum()) and not (after.isalnum() and text[end - 1].isalnum())
 
 
 def _match_rest(text: str, pieces: list[str], pos: int) -> int | None:
     for piece in pieces[1:]:
         found = text.find(piece, pos, pos + MAX_ELISION_GAP + len(piece))
-        if found == -1:
+        while found != -1 and not _word_edge(text, found, found + len(piece)):
+            found = text.find(piece, found + 1, pos + MAX_ELISION_GAP + len(piece))
+        if found == -1 or _NEGATION.search(text[pos:found]):
             return None
         pos = found + len(piece)
     return pos
-
-
-def names_in(name: str, article: str) -> bool:
-    """True if an actor's name, as written by the model, is named in the article.
-
-    Case-insensitive; accepts the whole name, or (for "President Joe Biden"-style expansions)
-    every capitalised word of it appearing in the article.
-    """
-    folded_article = normalize_article(article).text.lower()
-    folded = fold(name).lower()
-    if not folded:
-        return False
-    if re.sub(r"^the\s+", "", folded) in folded_article:
-        return True
-    proper = [w for w in re.findall(r"[\w'.-]+", fold(name)) if w[:1].isupper() and len(w) > 1]
-    return bool(proper) and all(
-        re.search(r"(?<!\w)" + re.escape(w.lower().strip(".")) + r"(?!\w)", folded_article)
-        for w in proper
-    )
-
-
-_SENTENCE_BREAK = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
-)
-
-
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Cmdr|Adm|Supt|Insp|Det|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mt|Ft|Rev|Hon|approx)\.|\b[A-Z]\.|\b(?:[A-Z]\.){2,})$"
-)
-
-
-def split_sentences(line: str) -> list[str]:
-    """Sentences of one line; no break after "Dr.", "U.S." or an initial."""
-    out: list[str] = []
-    begin = 0
-    for gap in _SENTENCE_BREAK.finditer(line):
-        if not _ABBREVIATION.search(line[begin : gap.start()]):
-            out.append(line[begin : gap.start()])
-            begin = gap.end()
-    out.append(line[begin:])
-    return out
-
-
-def sentences(text: str) -> list[str]:
-    """The article's lines and sentences, verbatim and in order, without repeats.
-
-    Used as the closed set a constrained decoder may copy evidence from: every value is a real
-    substring of the article, so a small model cannot misquote it.
-    """
-    seen: set[str] = set()
-    out: list[str] = []
-    for line in text.splitlines():
-        for sentence in split_sentences(line.strip()):
-            sentence = sentence.strip()
-            if len(sentence) >= 12 and sentence not in seen:
-                seen.add(sentence)
-                out.append(sentence)
-    return out
 
 
 # --- what the brief keeps, rewrites and drops --------------------------------------------------
@@ -431,14 +380,14 @@ class Grounder:
             for c, v in zip(plan.voices, draft.voices):
                 path = f"stated_positions[{len(positions)}]"
                 s = c.sentence
-                stance = self._rewrite(f"{path}.stance", v.says, [s.number], reported_words(s.text), c.actor.name)
+                stance = self._rewrite(f"{path}.stance", v.says, [s.number], reported_words(s.text), f"{c.actor.name} {c.actor.role or ''}")
                 positions.append(StatedPosition(quote=s.text, actor=c.actor.name, role=c.actor.role, stance=stance))
                 self._span(f"{path}.quote", s.number)
                 outcome[("voice", s.number)] = path
             for c, w in zip(plan.warnings, draft.warnings):
                 path = f"warnings[{len(warnings)}]"
                 s = c.sentence
-                about = self._rewrite(f"{path}.about", w.about, [s.number], warned_of(s.text), c.actor.name)
+                about = self._rewrite(f"{path}.about", w.about, [s.number], warned_of(s.text), f"{c.actor.name} {c.actor.role or ''}")
                 condition = _CONDITION.search(s.text)
                 audience = _AUDIENCE.search(s.text)
                 warnings.append(
@@ -492,7 +441,8 @@ class Grounder:
     def _headline(self, headline: str, summary: list[SummarySentence]) -> str:
         headline = " ".join(headline.split())
         everything = [s.text for s in self.sentences if s.number not in self.withheld] + [self.article.title or ""]
-        verdict = support.check(headline, everything) if headline else support.Verdict(False, ("empty",))
+        # A headline is short: one new word may be its whole claim ("Mayor resigns").
+        verdict = support.check(headline, everything, max_new_share=0.0, min_new=1) if headline else support.Verdict(False, ("empty",))
         if verdict.ok:
             return headline
         fallback = " ".join((self.article.title or "").split()) or (shorten(summary[0].text, 150) if summary else "")

@@ -244,7 +244,7 @@ def _phrase_before(left: str) -> tuple[str, str] | None:
         return group, "group"
     words = left.split()
     if 1 <= len(words) <= 4 and left[:1].isupper() and not any(w.lower() in _FUNCTION_WORDS - {"the", "a", "an"} for w in words):
-        return left, "group"  # a short sentence-initial subject: "Air traffic control warned"
+        return left, "subject"  # a short sentence-initial subject: "Air traffic control warned"
     return None
 
 
@@ -285,6 +285,11 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
         before = _phrase_before(masked[: m.start()])
         if before and before[1] == "pronoun":
             return None, before[0]
+        if before and before[1] == "subject":
+            # "Air traffic control warned" is someone; "The snow threatens" is a figure of speech.
+            if m.group().startswith(("threat", "fear")):
+                continue
+            before = (before[0], "group")
         if before:
             return _actor(*before), None
         if _INVERTABLE.fullmatch(m.group()):
@@ -379,8 +384,8 @@ _MODAL = re.compile(r"\b(?:would|could|will|may|might|must|should|cannot|can't|w
 def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 4) -> Net:
     """Cast the net over an article's sentences.
 
-    Voices: one per actor (their first attributed sentence that is not used as a warning, or
-    their warning if they have nothing else), named people first when over ``max_voices``.
+    Voices: one per actor (their first attributed sentence that is not a warning; an actor who
+    only warns is heard through the warning), named people first when over ``max_voices``.
     Warnings: every sentence in which a named actor warns (a warning that continues the
     previous sentence's is the same warning). Everything else the net caught is listed in
     ``skipped`` with a reason.
@@ -429,7 +434,9 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
     warned = {c.sentence.number for c in net.warnings}
     chosen_by_actor = []
     for said in by_actor.values():
-        chosen = next((s for s in said if s.number not in warned), said[0])
+        chosen = next((s for s in said if s.number not in warned), None)
+        if chosen is None:
+            continue  # they speak only in their warning, which already gives them a voice
         chosen_by_actor.append(Candidate("voice", chosen, net.speakers[chosen.number]))
         for other in said:
             if other is not chosen and other.number not in warned:

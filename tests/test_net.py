@@ -1,0 +1,98 @@
+"""The recall net: who speaks and who warns, on sentences written the ways newsrooms write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.brief import net
+from summarizer.brief.sentences import split
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Mayor Ana Ruiz said the building was unsafe.", "Ana Ruiz"),
+        ("The building was unsafe, Mayor Ana Ruiz said.", "Ana Ruiz"),
+        ('"The building is unsafe," said Ana Ruiz, the city\'s mayor.', "Ana Ruiz"),
+        ("According to Ana Ruiz, the building was unsafe.", "Ana Ruiz"),
+        ("U.S. Secretary of State Antony Blinken indicated that Washington would act.", "Antony Blinken"),
+        ("Ukrainian officials, including Commander-in-Chief Oleksandr Syrsky, indicated that Kyiv had gained.", "Ukrainian officials"),
+        ("Nonetheless, the Russian Ministry of Defense reported that ten settlements were taken.", "Russian Ministry of Defense"),
+        ("Air traffic control warned the pilot of volatile winds.", "Air traffic control"),
+        ("Police have warned drivers to stay away.", "Police"),
+    ],
+)
+def test_the_speaker_is_the_name_next_to_the_reporting_verb(sentence, speaker):
+    actor, pronoun = net.speaker(sentence)
+    assert pronoun is None and actor is not None
+    assert actor.name == speaker
+
+
+def test_a_name_after_a_preposition_is_not_the_speaker():
+    actor, _ = net.speaker("A letter sent by party activists in north Wales claimed she was rude.")
+    assert actor is None or actor.name != "Wales"
+
+
+def test_roles_are_split_from_names():
+    actor, _ = net.speaker("Russian President Vladimir Putin cautioned that it would escalate the conflict.")
+    assert (actor.name, actor.role) == ("Vladimir Putin", "Russian President")
+
+
+ARTICLE = """Manchester City boss Pep Guardiola says his first season has not been good enough.
+
+"In future I will be better," said the former Barcelona manager. "This season has been a lesson for me.
+
+We were not good enough."
+
+The weather was cold and the stadium was half empty.
+
+Police warned fans that the match could be called off if the snow continued. A club spokesman said tickets would be refunded.
+
+He added that the club regretted the delay."""
+
+
+def test_pronouns_and_continued_quotations_go_to_the_last_speaker():
+    sentences = split(ARTICLE)
+    found = net.find(sentences)
+    by_text = {s.text[:12]: found.speakers.get(s.number) for s in sentences}
+    assert by_text['"In future I'].name == "Pep Guardiola"
+    assert by_text['"This season'].name == "Pep Guardiola"
+    assert by_text["We were not "].name == "Pep Guardiola"
+    assert by_text["The weather "] is None
+
+
+def test_one_voice_per_actor_and_every_other_attributed_sentence_accounted_for():
+    sentences = split(ARTICLE)
+    found = net.find(sentences)
+    names = [c.actor.name for c in found.voices]
+    assert names.count("Pep Guardiola") == 1
+    assert "club spokesman" in " ".join(names)
+    voiced = {c.sentence.number for c in found.voices} | {c.sentence.number for c in found.warnings}
+    attributed = set(found.speakers)
+    skipped = {k.sentence for k in found.skipped}
+    assert attributed <= voiced | skipped, "an attributed sentence neither became a candidate nor got a reason"
+
+
+def test_warnings_need_warning_language_and_a_named_issuer():
+    sentences = split(ARTICLE + "\n\nThe snow threatens to ruin the season.")
+    found = net.find(sentences)
+    assert [c.actor.name for c in found.warnings] == ["Police"]
+    reasons = {k.reason for k in found.skipped if k.kind == "warning"}
+    assert any("no one" in r for r in reasons)
+
+
+def test_narration_about_tension_is_not_a_warning():
+    assert not net.is_warning("In the wake of escalating tensions, Antony Blinken indicated that Washington would act.")
+    assert net.is_warning("The Kremlin warned it would react appropriately.")
+    assert net.is_warning("He said the cuts would lead to job losses.")
+
+
+def test_the_seed_articles_warnings_and_voices_are_caught():
+    from tests.helpers import ROOT
+
+    text = (ROOT / "seeds" / "000_aeb030d6c15efacd.txt").read_text()
+    found = net.find(split(text))
+    issuers = {c.actor.name for c in found.warnings}
+    assert {"Vladimir Putin", "Kremlin"} <= issuers
+    voices = {c.actor.name for c in found.voices}
+    assert {"Volodymyr Zelensky", "Antony Blinken", "Vladimir Putin", "Ukrainian officials"} <= voices
