@@ -33,8 +33,27 @@ def test_replayed_brief_is_valid_and_grounded(fx):
             span = spans[f"{kind}[{i}].{field}"]
             assert fold(text[span.start : span.end]) == fold(value)
     assert brief.metadata.grounding.verified == brief.items
+    # Every summary sentence carries the article sentences behind it.
+    assert brief.summary == " ".join(s.text for s in brief.summary_sentences)
+    for sentence in brief.summary_sentences:
+        assert sentence.support and all(text[r.start : r.end].strip() for r in sentence.support)
     assert brief.metadata.article_sha256 == fx.article.sha256
     assert brief.metadata.prompt_version == prompt_version()
+
+
+def test_the_seed_brief_carries_the_articles_warnings_and_voices():
+    """The seed's central warning (Putin's) and its speakers, which the old brief missed."""
+    from tests.fixture_articles import by_name
+
+    fx = by_name("seed")
+    with cassette("seed"):
+        brief = summarize(fx.article, settings=replay_settings(**fx.settings))
+    assert {"Vladimir Putin", "Kremlin"} <= {w.issued_by for w in brief.warnings}
+    putin = next(w for w in brief.warnings if w.issued_by == "Vladimir Putin")
+    assert "escalate the conflict" in putin.evidence
+    assert {"Volodymyr Zelensky", "Antony Blinken"} <= {p.actor for p in brief.stated_positions}
+    actors = [p.actor for p in brief.stated_positions]
+    assert len(actors) == len(set(actors)), "one position per actor"
 
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=[f.name for f in FIXTURES])

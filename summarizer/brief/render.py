@@ -1,15 +1,36 @@
-"""Briefs for people: Markdown rendering of one brief and of a digest of many."""
+"""Briefs for people: Markdown rendering of one brief and of a digest of many.
+
+The summary carries footnote references to the article sentences behind each of its sentences,
+so a reader can check every claim; items quote their evidence beneath them.
+"""
 
 from __future__ import annotations
 
 from summarizer.models import Brief
 
 
-def brief_markdown(brief: Brief, title: str | None = None) -> str:
+def _footnotes(brief: Brief) -> dict[int, int]:
+    """Article sentence number -> footnote number, in order of first citation."""
+    numbers: dict[int, int] = {}
+    for sentence in brief.summary_sentences:
+        for ref in sentence.support:
+            numbers.setdefault(ref.number, len(numbers) + 1)
+    return numbers
+
+
+def brief_markdown(brief: Brief, title: str | None = None, article: str | None = None) -> str:
+    """The brief as Markdown; with ``article`` (its text) the footnotes quote the sentences."""
     lines = [f"# {brief.headline}", ""]
     if title and title != brief.headline:
         lines += [f"*Article: {title}*", ""]
-    lines += [brief.summary, ""]
+    notes = _footnotes(brief)
+    if brief.summary_sentences:
+        summary = " ".join(
+            s.text + "".join(f"[^{notes[r.number]}]" for r in s.support) for s in brief.summary_sentences
+        )
+    else:
+        summary = brief.summary
+    lines += [summary, ""]
     if brief.key_developments:
         lines += ["## Key developments", ""]
         for dev in brief.key_developments:
@@ -28,17 +49,32 @@ def brief_markdown(brief: Brief, title: str | None = None) -> str:
     if brief.warnings:
         lines += ["## Warnings", ""]
         for warn in brief.warnings:
-            extra = "; ".join(x for x in (f"if {warn.condition}" if warn.condition else None,
-                                          f"to {warn.audience}" if warn.audience else None) if x)
+            extra = "; ".join(
+                x for x in (warn.condition, f"to {warn.audience}" if warn.audience else None) if x
+            )
             lines.append(f"- **{warn.issued_by}** warns of {warn.about}" + (f" ({extra})" if extra else ""))
             lines.append(f"  > {warn.evidence}")
         lines.append("")
+    refs = {r.number: r for s in brief.summary_sentences for r in s.support}
+    for number, footnote in notes.items():
+        ref = refs[number]
+        quoted = article[ref.start : ref.end] if article else f"characters {ref.start}-{ref.end}"
+        lines.append(f"[^{footnote}]: Article sentence {number}: {quoted}")
+    if notes:
+        lines.append("")
     meta = brief.metadata
-    dropped = len(meta.grounding.dropped)
+    report = meta.grounding
+    extras = []
+    if report.dropped:
+        extras.append(f"{len(report.dropped)} dropped")
+    if report.rewritten:
+        extras.append(f"{len(report.rewritten)} reworded from the article")
+    if report.injection_suspected:
+        extras.append(f"{len(report.injection_suspected)} instruction-like passage(s) withheld")
     lines.append(
         f"<sub>{meta.model} · prompt {meta.prompt_version} · {meta.attempts} request(s) · "
-        f"{meta.usage.total_tokens} tokens · {meta.latency_s:.1f}s · {meta.grounding.verified} items verified"
-        + (f", {dropped} dropped as ungrounded" if dropped else "")
+        f"{meta.usage.total_tokens} tokens · {meta.latency_s:.1f}s · {report.verified} items from article sentences"
+        + (f" · {', '.join(extras)}" if extras else "")
         + "</sub>"
     )
     return "\n".join(lines) + "\n"
