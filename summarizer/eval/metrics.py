@@ -125,6 +125,9 @@ def overall_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def mean(key: str) -> float | None:
         return _mean([r[key] for r in ok])
 
+    def share(part: str, whole: str) -> float | None:
+        return _rate(sum(r.get(part, 0) for r in ok), sum(r.get(whole, 0) for r in ok))
+
     result: dict[str, Any] = {
         "schema_valid_rate": _rate(len(ok), len(rows)),
         "items_per_brief": _rate(items, len(ok), 2),
@@ -135,9 +138,9 @@ def overall_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "completion_tokens_mean": mean("completion_tokens"),
         "attempts_mean": mean("attempts"),
         "reasked_rate": _rate(sum(bool(r.get("reasked")) for r in ok), len(ok)),
-        "summary_support": _rate(sum(r.get("summary_passed", 0) for r in ok), sum(r.get("summary_checked", 0) for r in ok)),
-        "warning_recall": _rate(sum(r.get("warnings_caught", 0) for r in ok), sum(r.get("warning_cues", 0) for r in ok)),
-        "voice_recall": _rate(sum(r.get("speakers_heard", 0) for r in ok), sum(r.get("speakers", 0) for r in ok)),
+        "summary_support": share("summary_passed", "summary_checked"),
+        "warning_recall": share("warnings_caught", "warning_cues"),
+        "voice_recall": share("speakers_heard", "speakers"),
         "duplicated_items": sum(r.get("duplicates", 0) for r in ok),
         "rewritten_fields_per_brief": _rate(sum(r.get("rewritten", 0) for r in ok), len(ok), 2),
     }

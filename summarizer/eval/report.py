@@ -37,10 +37,12 @@ def markdown(overall: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"| requests per article (mean) | {_fmt(o['attempts_mean'])} |",
         f"| briefs whose first answer was re-asked | {_fmt(o.get('reasked_rate'), True)} |",
         f"| summary support (sentences passing the support check) | {_fmt(o.get('summary_support'), True)} |",
-        f"| warning recall (warning cue sentences that are a warning's evidence) | {_fmt(o.get('warning_recall'), True)} |",
+        "| warning recall (warning cue sentences that are a warning's evidence) "
+        f"| {_fmt(o.get('warning_recall'), True)} |",
         f"| voice recall (speakers with a stated position) | {_fmt(o.get('voice_recall'), True)} |",
         f"| items duplicated within a brief | {_fmt(o.get('duplicated_items'))} |",
-        f"| model wordings replaced by the article's words, per brief | {_fmt(o.get('rewritten_fields_per_brief'))} |",
+        "| model wordings replaced by the article's words, per brief "
+        f"| {_fmt(o.get('rewritten_fields_per_brief'))} |",
         "",
         "| ROUGE F1 ×100 (best over references) | brief summary | lead-3 |",
         "|---|---|---|",
