@@ -193,26 +193,29 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
                            include: Annotated[str | None, Query(pattern="^article$", description="'article': return {article, brief}")] = None,
                            ) -> Response:
         """Brief one article: JSON (text or html) or a raw text/plain, text/markdown or text/html body."""
-        body = await _read_body(request, config.max_body_bytes)
+        try:
+            place = service.briefer.admit()
+        except QueueFull as exc:
+            raise Problem(429, "Too many requests", str(exc), {"Retry-After": str(exc.retry_after)}) from None
+        with place:
+            body = await _read_body(request, config.max_body_bytes)
 
-        async def handle() -> Response:
-            article, model = await _article_from_body(request, body, service.settings.max_article_chars)
-            try:
+            async def handle() -> Response:
+                article, model = await _article_from_body(request, body, service.settings.max_article_chars)
                 brief, cache = await service.briefer.brief(article, model)
-            except QueueFull as exc:
-                raise Problem(429, "Too many requests", str(exc), {"Retry-After": str(exc.retry_after)}) from None
-            headers = {"X-Summarizer-Cache": cache}
-            if _wants_markdown(request.headers.get("accept", "")):
-                from summarizer.brief.render import brief_markdown
+                headers = {"X-Summarizer-Cache": cache}
+                if _wants_markdown(request.headers.get("accept", "")):
+                    from summarizer.brief.render import brief_markdown
 
-                return Response(brief_markdown(brief, article.title), media_type="text/markdown; charset=utf-8", headers=headers)
-            if include == "article":
-                payload = BriefWithArticle(article=article, brief=brief).model_dump_json()
-            else:
-                payload = brief.model_dump_json()
-            return Response(payload, media_type="application/json", headers=headers)
+                    return Response(brief_markdown(brief, article.title, article.text), media_type="text/markdown; charset=utf-8",
+                                    headers=headers)
+                if include == "article":
+                    payload = BriefWithArticle(article=article, brief=brief).model_dump_json()
+                else:
+                    payload = brief.model_dump_json()
+                return Response(payload, media_type="application/json", headers=headers)
 
-        return await _idempotent(service, request, who, body, handle)
+            return await _idempotent(service, request, who, body, handle)
 
     # -- jobs ---------------------------------------------------------------------------------
 

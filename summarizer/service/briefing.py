@@ -14,8 +14,11 @@ import hashlib
 import json
 import logging
 import math
+import threading
 import time
-from typing import Literal
+from collections.abc import Coroutine, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Literal, TypeVar
 
 from summarizer.models import Article, Brief
 from summarizer.service.metrics import Metrics
@@ -24,6 +27,7 @@ from summarizer.settings import Settings
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 CacheResult = Literal["hit", "miss"]
 # Settings that change what the model answers or what the pipeline keeps.
 OUTPUT_SETTINGS = ("mode", "temperature", "max_tokens", "reasks", "strict", "constrain_evidence", "context_tokens")
@@ -61,11 +65,13 @@ class Briefer:
         self.concurrency = concurrency
         self.queue_limit = queue_limit
         self.slots = asyncio.Semaphore(concurrency)
-        self.waiting = 0
+        self.waiting = 0  # requests waiting for a model slot
+        self.pending = 0  # requests admitted and not answered yet
         self.model = settings.model or ""
         self.prompt_version = ""
         self._inflight: dict[str, asyncio.Future[Brief]] = {}
         self._mean_s = 1.0  # moving average of a model brief, for Retry-After
+        self._pipeline = pipeline_thread()
 
     async def start(self) -> None:
         """Resolve the model once (this starts the embedded server, if that is the model)."""
@@ -85,20 +91,36 @@ class Briefer:
     def key(self, article: Article, model: str | None) -> str:
         return cache_key(article, model or self.model, self.prompt_version, self.settings_for(model))
 
-    def admit(self) -> None:
-        """Refuse at once, rather than queue without bound, when the waiting line is full."""
-        if self.slots.locked() and self.waiting >= self.queue_limit:
+    def admit(self) -> AbstractContextManager[None]:
+        """One of ``concurrency + queue_limit`` places for a brief request (released on exit),
+        or QueueFull at once.
+
+        Checked first thing, before the body is read or the cache asked: under overload the
+        answer must not wait behind the work it protects (measured: a 429 decided after the
+        cache lookup took up to a second in a 64-request burst).
+        """
+        if self.pending >= self.concurrency + self.queue_limit:
             self.metrics.rejected.labels("queue_full").inc()
-            retry = max(1, math.ceil((self.waiting + 1) / self.concurrency * self._mean_s))
-            raise QueueFull(self.waiting, retry)
+            waiting = max(0, self.pending - self.concurrency)
+            retry = max(1, math.ceil((waiting + 1) / self.concurrency * self._mean_s))
+            raise QueueFull(waiting, retry)
+        self.pending += 1
+
+        @contextmanager
+        def place() -> Iterator[None]:
+            try:
+                yield
+            finally:
+                self.pending -= 1
+
+        return place()
 
     async def brief(self, article: Article, model: str | None = None) -> tuple[Brief, CacheResult]:
-        """For a request: from the cache, or shared with an identical call in flight, or (if
-        admitted) from the model once a slot is free."""
+        """For an admitted request: from the cache, or shared with an identical call in flight,
+        or from the model once a slot is free."""
         key, found = await self._reuse(article, model)
         if found is not None:
             return found, "hit"
-        self.admit()
         self.waiting += 1
         self.metrics.queue_depth.inc()
         try:
@@ -146,7 +168,7 @@ class Briefer:
         started = time.perf_counter()
         self.metrics.in_flight.inc()
         try:
-            brief = await asummarize(article, settings=self.settings_for(model))
+            brief = await self._pipeline.run(asummarize(article, settings=self.settings_for(model)))
             await self.store.run(self.store.cache_put, key, brief.metadata.model, brief.metadata.prompt_version,
                                  brief.model_dump_json())
         except asyncio.CancelledError:
@@ -180,6 +202,53 @@ class Briefer:
             self.metrics.cost.inc(prompt + completion)
         except Exception:  # no price known for this model (self-hosted, embedded)
             pass
+
+
+class PipelineThread:
+    """An event loop in its own thread for the pipeline's model calls.
+
+    Building and checking a brief costs tens of milliseconds of CPU per article (litellm,
+    instructor, pydantic, grounding). On the HTTP loop that work would delay every other
+    request; here the interpreter switches threads every few milliseconds, and the HTTP loop
+    stays responsive. One per process, never closed: litellm keeps HTTP clients bound to the
+    loop they were made on.
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._start()
+
+    def _start(self) -> None:
+        ready = threading.Event()
+
+        def serve() -> None:
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            ready.set()
+            self.loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, name="summarizer-pipeline", daemon=True)
+        self._thread.start()
+        ready.wait()
+
+    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Await ``coroutine`` on the pipeline loop; cancelling the caller cancels it there."""
+        assert self.loop is not None, "the pipeline thread is not started"
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+
+
+_PIPELINE = PipelineThread()
+
+
+def pipeline_thread() -> PipelineThread:
+    _PIPELINE.start()
+    return _PIPELINE
 
 
 def _for(brief: Brief, article: Article) -> Brief:
