@@ -82,7 +82,7 @@ def test_the_constrained_schema_pins_citations_and_candidate_slots():
     assert schema["$defs"]["SummarySentenceDraft"]["properties"]["support"]["items"]["enum"] == [1, 2, 3]
     voices = schema["properties"]["voices"]
     assert voices["minItems"] == voices["maxItems"] == 1  # Police only warn: heard through the warning
-    assert voices["prefixItems"][0]["properties"]["sentence"] == {"type": "integer", "const": 1}
+    assert voices["prefixItems"][0]["properties"]["sentence"] == {"type": "integer", "const": 2}  # her own words first
     assert schema["properties"]["warnings"]["prefixItems"][0]["properties"]["sentence"]["const"] == 3
     assert "items" not in voices, "llama.cpp rejects items: false; the tuple is pinned by min/maxItems"
     assert all(set(d["required"]) == set(d["properties"]) for d in schema["$defs"].values())

@@ -305,6 +305,17 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
     return None, None
 
 
+def _subject_name(sentence: str) -> Actor | None:
+    """The sentence's own leading name, the antecedent of a later "it" or "they"."""
+    words = sentence.split()
+    while words and words[0].lower().strip(",") in _NOT_NAMES:
+        words.pop(0)
+    m = _LEADING_NAME.match(" ".join(words))
+    if not m or not _clean_name(m.group(1)):
+        return None
+    return _actor(_clean_name(m.group(1)), "name")
+
+
 def is_speech(sentence: str) -> bool:
     masked = _mask_quotes(sentence)
     return bool(REPORTING_VERB.search(masked) or ACCORDING_TO.search(masked)) or bool(
@@ -398,6 +409,8 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
         actor, pronoun = speaker(s.text)
         if actor is not None:
             actor = people.resolve(actor)
+        elif pronoun in {"it", "they"} and (subject := _subject_name(s.text)):
+            actor = people.resolve(subject)  # "Ukraine is seeking ..., which it claims ..."
         elif pronoun:
             actor = people.pronoun(pronoun)
         elif (
@@ -434,9 +447,12 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
     warned = {c.sentence.number for c in net.warnings}
     chosen_by_actor = []
     for said in by_actor.values():
-        chosen = next((s for s in said if s.number not in warned), None)
-        if chosen is None:
+        own = [s for s in said if s.number not in warned]
+        if not own:
             continue  # they speak only in their warning, which already gives them a voice
+        # A position is the actor's own words or view: a quotation first, then a claim or
+        # opinion ("insisted", "believes"), then whatever they reported ("announced").
+        chosen = min(own, key=lambda s: (_position_rank(s.text), s.number))
         chosen_by_actor.append(Candidate("voice", chosen, net.speakers[chosen.number]))
         for other in said:
             if other is not chosen and other.number not in warned:
@@ -447,6 +463,20 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
     net.skipped += [Skipped("voice", c.sentence.number, f"over the limit of {max_voices} voices") for c in ranked[max_voices:]]
     net.skipped.sort(key=lambda k: k.sentence)
     return net
+
+
+_OPINION = re.compile(
+    r"\b(?:claim\w*|insist\w*|argu\w+|believ\w+|think\w*|thought|deni\w+|accus\w+|vow\w*|promis\w+|"
+    r"pledg\w+|criticis\w+|criticiz\w+|condemn\w*|prais\w+|welcom\w+|call\w* (?:for|on)|assert\w*|"
+    r"maintain\w*|stress\w*|emphasi[sz]\w+|hope\w*|fear\w*|suggest\w*|predict\w*|admit\w*|conced\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def _position_rank(sentence: str) -> int:
+    if _DIRECT_QUOTE.search(sentence) and _mask_quotes(sentence) != sentence:
+        return 0
+    return 1 if _OPINION.search(sentence) else 2
 
 
 def _actor_key(actor: Actor) -> str:
