@@ -171,3 +171,10 @@ def test_injection_phrasings_are_recognised():
     ]
     assert all(injection.scan(split(line)) for line in lines), [line for line in lines if not injection.scan(split(line))]
     assert not injection.scan(split("The council told residents to ignore rumours about the bridge."))
+
+
+def test_a_warning_that_only_copies_its_sentences_opening_is_reworded_from_the_article():
+    copied = _draft(warnings=[{"sentence": 3, "about": "Police warned drivers that the old road"}])
+    brief, grounder = _ground(copied)
+    assert brief["warnings"][0].about == "drivers that the old road would close if the river rose"
+    assert grounder.report.rewritten[0].item == "warnings[0].about"

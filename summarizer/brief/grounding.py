@@ -332,10 +332,14 @@ class Grounder:
         s = self.by_number[n]
         self.report.spans.append(Span(item=item, start=s.start, end=s.end))
 
-    def _rewrite(self, item: str, model_text: str, numbers: list[int], fallback: str, actor: str = "") -> str:
+    def _rewrite(
+        self, item: str, model_text: str, numbers: list[int], fallback: str, actor: str = "", phrase: bool = False
+    ) -> str:
         verdict = self._check(model_text, numbers)
         if verdict.ok and actor:
             verdict = support.says_something(model_text, actor)
+        if verdict.ok and phrase and support.copies_opening(model_text, self.by_number[numbers[0]].text):
+            verdict = support.Verdict(False, ("copies the opening of its sentence instead of naming the danger",))
         if verdict.ok:
             return " ".join(model_text.split())
         self.report.rewritten.append(Rewritten(item=item, model_text=model_text, reason="; ".join(verdict.problems)))
@@ -387,7 +391,7 @@ class Grounder:
             for c, w in zip(plan.warnings, draft.warnings):
                 path = f"warnings[{len(warnings)}]"
                 s = c.sentence
-                about = self._rewrite(f"{path}.about", w.about, [s.number], warned_of(s.text), f"{c.actor.name} {c.actor.role or ''}")
+                about = self._rewrite(f"{path}.about", w.about, [s.number], warned_of(s.text), f"{c.actor.name} {c.actor.role or ''}", phrase=True)
                 condition = _CONDITION.search(s.text)
                 audience = _AUDIENCE.search(s.text)
                 warnings.append(

@@ -52,7 +52,7 @@ def brief_markdown(brief: Brief, title: str | None = None, article: str | None =
             extra = "; ".join(
                 x for x in (warn.condition, f"to {warn.audience}" if warn.audience else None) if x
             )
-            lines.append(f"- **{warn.issued_by}** warns of {warn.about}" + (f" ({extra})" if extra else ""))
+            lines.append(f"- **{warn.issued_by}** warns: {warn.about}" + (f" ({extra})" if extra else ""))
             lines.append(f"  > {warn.evidence}")
         lines.append("")
     refs = {r.number: r for s in brief.summary_sentences for r in s.support}
