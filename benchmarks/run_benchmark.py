@@ -182,20 +182,25 @@ def child_loop(folder: Path, api_base: str, warm: Path | None) -> dict[str, Any]
     import litellm
 
     from summarizer.batch.inputs import read_article
-    from summarizer.models import BriefDraft
+    from summarizer.brief import net
+    from summarizer.brief.draft import BriefDraft, Plan
     from summarizer.brief.prompts import render_messages
+    from summarizer.brief.sentences import split
 
     litellm.suppress_debug_info = True
     client = instructor.from_litellm(litellm.completion, mode=instructor.Mode.JSON_SCHEMA)
 
     def one(path: Path) -> None:
         article = read_article(path)
+        sentences = split(article.text)
+        plan = Plan.of(sentences, net.find(sentences), set())
         client.chat.completions.create(
             model=MODEL,
             api_base=api_base,
             api_key=API_KEY,
-            messages=render_messages(article),
+            messages=render_messages(article, plan),
             response_model=BriefDraft,
+            context={"plan": plan},
             max_retries=0,
             temperature=0,
             max_tokens=1536,
