@@ -115,7 +115,19 @@ const SECTIONS = [
 
 function showBrief({ article, brief }) {
   $("headline").textContent = brief.headline;
-  $("summary").textContent = brief.summary;
+  const summary = $("summary");
+  const sentences = brief.summary_sentences || [];
+  if (sentences.length) {
+    // Each summary sentence shows, on click, the article sentences that state it.
+    summary.replaceChildren(...sentences.flatMap((sentence, index) => [
+      el("span", {
+        class: "sentence", role: "button", tabindex: "0", dataset: { item: `summary_sentences[${index}]` },
+        title: "show the article sentences behind this", onclick: (e) => showSupport(sentence, e.currentTarget),
+      }, sentence.text), " ",
+    ]));
+  } else {
+    summary.textContent = brief.summary;
+  }
   const items = $("items");
   items.replaceChildren();
   for (const [kind, title, field, render] of SECTIONS) {
@@ -141,18 +153,35 @@ function showBrief({ article, brief }) {
 
 function showEvidence(path, button) {
   if (!current) return;
-  for (const other of document.querySelectorAll(".item.active")) other.classList.remove("active");
-  button.classList.add("active");
-  const text = current.article.text;
   const span = (current.brief.metadata.grounding.spans || []).find((s) => s.item === path);
+  highlight(span ? [span] : [], button);
+}
+
+function showSupport(sentence, node) {
+  highlight(sentence.support || [], node);
+}
+
+// Marks text[start:end] of each span in the article view (as text nodes, never HTML) and
+// scrolls the first into view.
+function highlight(spans, node) {
+  if (!current) return;
+  for (const other of document.querySelectorAll(".active")) other.classList.remove("active");
+  node.classList.add("active");
+  const text = current.article.text;
+  const ordered = [...spans].sort((a, b) => a.start - b.start);
+  const parts = [];
+  let at = 0;
+  ordered.forEach((span, index) => {
+    if (span.start < at) return; // overlapping: keep the first
+    parts.push(document.createTextNode(text.slice(at, span.start)));
+    parts.push(el("mark", index === 0 ? { class: "evidence", id: "evidence" } : { class: "evidence" }, text.slice(span.start, span.end)));
+    at = span.end;
+  });
+  parts.push(document.createTextNode(text.slice(at)));
   const pane = $("article-text");
-  if (!span) {
-    pane.replaceChildren(document.createTextNode(text));
-    return;
-  }
-  const mark = el("mark", { class: "evidence", id: "evidence" }, text.slice(span.start, span.end));
-  pane.replaceChildren(document.createTextNode(text.slice(0, span.start)), mark, document.createTextNode(text.slice(span.end)));
-  mark.scrollIntoView({ block: "center", behavior: "instant" });
+  pane.replaceChildren(...parts);
+  const first = document.getElementById("evidence");
+  if (first) first.scrollIntoView({ block: "center", behavior: "instant" });
 }
 
 // -- jobs ------------------------------------------------------------------------------------
