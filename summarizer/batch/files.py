@@ -113,7 +113,7 @@ def inside(root: Path, relative: Path) -> Path:
 
 def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
     """One line a person can act on: what failed, where, and (for a full disk) what to do."""
-    where = exc.filename or path
+    where = path or exc.filename  # the file meant, not the temporary one beside it
     reason = exc.strerror or str(exc) or type(exc).__name__
     if isinstance(exc, IsADirectoryError):
         reason = "a folder is in the way"

@@ -97,7 +97,8 @@ class Runner:
                 self.scheduler.stop(
                     f"no space left on the device holding {self.options.out}; free space and re-run"
                 )
-            self.fail(item, FailureKind.WRITE, describe_os_error(exc, self.options.out / output), output)
+            reason = f"{item.source}: {describe_os_error(exc, self.options.out / output)}"
+            self.fail(item, FailureKind.WRITE, reason, output)
         else:
             self._briefed(item, mine, fresh and not waited)
 

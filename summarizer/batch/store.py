@@ -10,6 +10,7 @@ run starts and given back at the first ENOSPC, which leaves room for the error r
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -45,8 +46,17 @@ class OutputStore:
     # -- per input -------------------------------------------------------------------------------
 
     def finished(self, item: Input, work: str) -> bool:
+        """Done in an earlier run; the record follows the input if it moved (a JSONL line that
+        is now on another line number)."""
         self.seen.add(item.key)
-        return self.manifest.finished(item.key, work, self.out)
+        if not self.manifest.finished(item.key, work, self.out):
+            return False
+        record = self.manifest.records[item.key]
+        if record["source"] != item.source:
+            fields = {k: v for k, v in record.items() if k not in {"input", "status", "time", "source"}}
+            with contextlib.suppress(OSError):  # memory has the new label; the views use it
+                self._record(item, "done", **fields)
+        return True
 
     def output_for(self, item: Input) -> Path:
         """The input's output path (``.json``), relative to OUT: the one it had in an earlier run,
@@ -74,12 +84,11 @@ class OutputStore:
         target = inside(self.out, output)
         atomic_write(target, brief.model_dump_json(indent=2))
         if self.markdown:
-            atomic_write(target.with_suffix(".md"), brief_markdown(brief, article.title))
+            atomic_write(target.with_suffix(".md"), brief_markdown(brief, article.title, article.text))
         self._record(item, "done", work=work, output=str(output))
 
     def failed(self, item: Input, kind: FailureKind, reason: str, output: Path | None = None) -> None:
         """Record a failure; never raises (a full disk keeps it in memory for ``finish``)."""
-        self.seen.add(item.key)
         fields: dict[str, Any] = {"kind": kind.value, "reason": reason}
         if output is not None:
             fields["output"] = str(output)  # a re-run keeps the name it was given
