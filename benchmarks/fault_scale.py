@@ -5,7 +5,13 @@ Writes N distinct articles, serves them to the runner through the fault-injectin
 record, no brief went past the retry bounds, and what the faults cost (requests, attempts,
 dropped ungrounded items, wall time).
 
+Write faults beside the model faults: every ``--unwritable``-th output path is a folder (the
+brief cannot be written there), and with ``--disk-kb`` (root only) OUT is a real tmpfs with only
+that much room left, so the disk fills mid-run; space is then freed and the run repeated, which
+must complete every input the disk had stopped.
+
     python benchmarks/fault_scale.py --n 200 --fault-rate 0.2 --seed 1 --latency 0.02 --concurrency 8
+    python benchmarks/fault_scale.py --n 200 --unwritable 25 --disk-kb 512
 
 Exit status 0 when every input is accounted for exactly once, else 1. Nothing leaves the machine.
 """
@@ -15,17 +21,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer.batch import RunOptions, run_sync  # noqa: E402
+from summarizer.batch.store import BALLAST_BYTES  # noqa: E402
 from summarizer.settings import Settings  # noqa: E402
 from summarizer.testing.stub_server import StubConfig, stub_server  # noqa: E402
 
@@ -87,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, default=None, help="keep articles and OUT here (default: a temp dir, removed)"
     )
+    parser.add_argument("--unwritable", type=int, default=25, help="every K-th output is a folder (0: none)")
+    parser.add_argument("--disk-kb", type=int, default=0, help="OUT on a tmpfs with this much room (root)")
     parser.add_argument("--verbose", action="store_true", help="show the client's retry warnings")
     args = parser.parse_args(argv)
 
@@ -102,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out)  # a fresh run: the manifest would otherwise skip finished work
     corpus, texts = corpus_texts()
     paths = write_articles(src, args.n, texts)
+    blocked = [
+        p for i, p in enumerate(paths) if args.unwritable and i % args.unwritable == args.unwritable - 1
+    ]
+    for path in blocked:  # a folder where the brief would go: that output cannot be written
+        (out / f"{path.stem}.json").mkdir(parents=True)
 
     config = StubConfig(
         latency=args.latency,
@@ -112,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         retry_after=0.05,
     )
     try:
-        with stub_server(config) as stub:
+        with stub_server(config) as stub, small_disk(out, args.disk_kb) as filler:
             settings = Settings(
                 model="openai/stub",
                 api_base=stub.api_base,
@@ -122,16 +140,58 @@ def main(argv: list[str] | None = None) -> int:
                 max_attempts=5,
                 retry_total=60,
             )
+            options = RunOptions(paths=[str(src)], out=out, concurrency=args.concurrency, quiet=True)
             started = time.perf_counter()
-            code = run_sync(
-                RunOptions(paths=[str(src)], out=out, concurrency=args.concurrency, quiet=True), settings
-            )
+            code = run_sync(options, settings)
             wall = time.perf_counter() - started
             requests, outcomes = stub.state.requests, Counter(stub.state.outcomes)
-        return report(args, settings, corpus, paths, out, code, wall, requests, outcomes)
+            status = report(args, settings, corpus, paths, out, code, wall, requests, outcomes)
+            if filler is not None:
+                filler.unlink()  # free the space, and run again: the disk's leftovers complete
+                print("\n-- after freeing space, the same run again --")
+                started = time.perf_counter()
+                code = run_sync(options, settings)
+                wall = time.perf_counter() - started
+                again = report(args, settings, corpus, paths, out, code, wall, stub.state.requests - requests,
+                               Counter(stub.state.outcomes) - outcomes)  # fmt: skip
+                stopped = [e for e in read_lines(out / "errors.jsonl") if e.get("kind") == "stopped"]
+                print(f"left stopped by the disk after the re-run: {len(stopped)}")
+                status = status or again or int(bool(stopped))
+        return status
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def small_disk(out: Path, room_kb: int) -> Iterator[Path | None]:
+    """OUT on a real tmpfs with ``room_kb`` left (plus the run's ballast), the rest taken by a
+    filler file the caller can delete; nothing when ``room_kb`` is 0."""
+    if not room_kb:
+        yield None
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    keep = out.with_name("out.kept")  # folders made in OUT before mounting (the unwritable ones)
+    shutil.move(out, keep)
+    out.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(out)], check=True)
+    try:
+        for entry in keep.iterdir():
+            shutil.move(entry, out / entry.name)
+        filler = out / ".summarizer-filler"
+        stats = os.statvfs(out)
+        with filler.open("wb") as handle:
+            handle.truncate(0)
+            os.posix_fallocate(
+                handle.fileno(), 0, stats.f_bavail * stats.f_frsize - (room_kb << 10) - BALLAST_BYTES
+            )
+        yield filler
+    finally:
+        print(
+            f"OUT was a tmpfs: {subprocess.run(['df', '-h', str(out)], capture_output=True, text=True).stdout.splitlines()[-1]}"
+        )
+        subprocess.run(["umount", str(out)], check=False)
+        shutil.rmtree(keep, ignore_errors=True)
 
 
 def report(
