@@ -111,15 +111,28 @@ class Service:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
-        env.update({
-            "PYTHONPATH": str(ROOT), "SUMMARIZER_MODEL": MODEL, "SUMMARIZER_API_BASE": api_base,
-            "SUMMARIZER_API_KEY": "bench", "SUMMARIZER_DATABASE_URL": f"sqlite:///{db}",
-            "SUMMARIZER_SERVER_PORT": str(self.port), "SUMMARIZER_SERVER_LOG_LEVEL": "WARNING",
-            "SUMMARIZER_SERVER_LEASE_S": "5", "SUMMARIZER_SERVER_POLL_S": "0.2",
-            **{f"SUMMARIZER_SERVER_{k.upper()}": v for k, v in settings.items()},
-        })
-        self.process = subprocess.Popen([sys.executable, "-m", "summarizer", "serve"], env=env, cwd=ROOT,
-                                        stdout=subprocess.DEVNULL, stderr=log.open("ab"), start_new_session=True)
+        env.update(
+            {
+                "PYTHONPATH": str(ROOT),
+                "SUMMARIZER_MODEL": MODEL,
+                "SUMMARIZER_API_BASE": api_base,
+                "SUMMARIZER_API_KEY": "bench",
+                "SUMMARIZER_DATABASE_URL": f"sqlite:///{db}",
+                "SUMMARIZER_SERVER_PORT": str(self.port),
+                "SUMMARIZER_SERVER_LOG_LEVEL": "WARNING",
+                "SUMMARIZER_SERVER_LEASE_S": "5",
+                "SUMMARIZER_SERVER_POLL_S": "0.2",
+                **{f"SUMMARIZER_SERVER_{k.upper()}": v for k, v in settings.items()},
+            }
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "summarizer", "serve"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("ab"),
+            start_new_session=True,
+        )
         self.log = log
 
     def ready(self, timeout: float = 90) -> Service:
@@ -160,11 +173,27 @@ def phase_run(tmp: Path, texts: list[str], n: int, api_base: str, concurrency: i
     folder.mkdir()
     warm.mkdir()
     for i in range(n):
-        (folder / f"a{i:05d}.txt").write_text(f"Item {900_000 + i}. {texts[i % len(texts)]}\n", encoding="utf-8")
+        (folder / f"a{i:05d}.txt").write_text(
+            f"Item {900_000 + i}. {texts[i % len(texts)]}\n", encoding="utf-8"
+        )
     (warm / "w.txt").write_text(f"Item 999999. {texts[0]}\n", encoding="utf-8")
-    result = run_benchmark.run_child(["--child", "run", "--folder", str(folder), "--out", str(tmp / "run-out"),
-                                      "--api-base", api_base, "--concurrency", str(concurrency), "--warm", str(warm)],
-                                     timeout=3600)
+    result = run_benchmark.run_child(
+        [
+            "--child",
+            "run",
+            "--folder",
+            str(folder),
+            "--out",
+            str(tmp / "run-out"),
+            "--api-base",
+            api_base,
+            "--concurrency",
+            str(concurrency),
+            "--warm",
+            str(warm),
+        ],
+        timeout=3600,
+    )
     if "wall_s" in result:
         result["per_s"] = result["n"] / result["wall_s"]
     return result
@@ -181,6 +210,7 @@ async def _requests(url: str, texts: list[str], n: int, clients: int, latency: f
     cache: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as http:
+
         async def client() -> None:
             while True:
                 try:
@@ -202,14 +232,31 @@ async def _requests(url: str, texts: list[str], n: int, clients: int, latency: f
         await asyncio.gather(*(client() for _ in range(clients)))
         wall = time.perf_counter() - started
     added = [(x - latency) * 1000 for x in latencies]
-    return {"n": n, "clients": clients, "wall_s": wall, "per_s": n / wall, "statuses": dict(statuses),
-            "cache": dict(cache), "added_ms_p50": pct(added, 50), "added_ms_p90": pct(added, 90),
-            "added_ms_p99": pct(added, 99), "added_ms_max": max(added), "added_ms_mean": statistics.mean(added)}
+    return {
+        "n": n,
+        "clients": clients,
+        "wall_s": wall,
+        "per_s": n / wall,
+        "statuses": dict(statuses),
+        "cache": dict(cache),
+        "added_ms_p50": pct(added, 50),
+        "added_ms_p90": pct(added, 90),
+        "added_ms_p99": pct(added, 99),
+        "added_ms_max": max(added),
+        "added_ms_mean": statistics.mean(added),
+    }
 
 
-def phase_requests(tmp: Path, texts: list[str], args: argparse.Namespace, api_base: str, stub: Any) -> dict[str, Any]:
-    service = Service(api_base, tmp / "requests.db", tmp / "requests.log", concurrency=str(args.clients),
-                      queue_limit=str(args.clients)).ready()
+def phase_requests(
+    tmp: Path, texts: list[str], args: argparse.Namespace, api_base: str, stub: Any
+) -> dict[str, Any]:
+    service = Service(
+        api_base,
+        tmp / "requests.db",
+        tmp / "requests.log",
+        concurrency=str(args.clients),
+        queue_limit=str(args.clients),
+    ).ready()
     try:
         with counted(stub) as counts:
             result = asyncio.run(_requests(service.url, texts, args.requests, args.clients, args.latency))
@@ -220,19 +267,27 @@ def phase_requests(tmp: Path, texts: list[str], args: argparse.Namespace, api_ba
     return result
 
 
-def phase_job(tmp: Path, texts: list[str], args: argparse.Namespace, api_base: str, stub: Any) -> dict[str, Any]:
+def phase_job(
+    tmp: Path, texts: list[str], args: argparse.Namespace, api_base: str, stub: Any
+) -> dict[str, Any]:
     import httpx
 
     n = args.job
     db = tmp / "job.db"
     service = Service(api_base, db, tmp / "job.log", concurrency=str(args.concurrency)).ready()
     base = 100_000  # items 100000.. (the request phase used 0..)
-    body = "\n".join(json.dumps({"id": f"j{i}", "text": f"Item {base + i}. {texts[i % len(texts)]}"}) for i in range(n))
+    body = "\n".join(
+        json.dumps({"id": f"j{i}", "text": f"Item {base + i}. {texts[i % len(texts)]}"}) for i in range(n)
+    )
     report: dict[str, Any] = {"n": n, "concurrency": args.concurrency}
     with counted(stub) as counts:
         started = time.perf_counter()
-        created = httpx.post(service.url + "/v1/jobs", content=body.encode(), timeout=120,
-                             headers={"content-type": "application/x-ndjson"})
+        created = httpx.post(
+            service.url + "/v1/jobs",
+            content=body.encode(),
+            timeout=120,
+            headers={"content-type": "application/x-ndjson"},
+        )
         created.raise_for_status()
         path = created.headers["location"]
         report["submit_s"] = time.perf_counter() - started
@@ -243,11 +298,17 @@ def phase_job(tmp: Path, texts: list[str], args: argparse.Namespace, api_base: s
                 break
             time.sleep(0.2)
         before = time.perf_counter() - started
-        report["before_kill"] = {"finished": status["finished"], "wall_s": before, "per_s": status["finished"] / before}
+        report["before_kill"] = {
+            "finished": status["finished"],
+            "wall_s": before,
+            "per_s": status["finished"] / before,
+        }
         if not args.no_kill:
             service.stop(signal.SIGKILL)
             killed_at = time.perf_counter()
-            service = Service(api_base, db, tmp / "job.log", port=service.port, concurrency=str(args.concurrency)).ready()
+            service = Service(
+                api_base, db, tmp / "job.log", port=service.port, concurrency=str(args.concurrency)
+            ).ready()
             report["restart_s"] = time.perf_counter() - killed_at
         while (status := httpx.get(service.url + path, timeout=30).json())["state"] != "done":
             time.sleep(0.2)
@@ -277,12 +338,16 @@ async def _overload(port: int, texts: list[str], burst: int) -> list[tuple[int, 
     requests = []
     for i in range(burst):
         body = json.dumps({"text": f"Item {200_000 + i}. {texts[i % len(texts)]}"}).encode()
-        head = (f"POST /v1/briefs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        head = (
+            f"POST /v1/briefs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
         requests.append(head + body)
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(burst)]
 
-    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> tuple[int, float]:
+    async def one(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes
+    ) -> tuple[int, float]:
         writer.write(data)
         started = time.perf_counter()
         await writer.drain()
@@ -297,12 +362,17 @@ async def _overload(port: int, texts: list[str], burst: int) -> list[tuple[int, 
         writer.close()
         return status, elapsed
 
-    return await asyncio.gather(*(one(r, w, d) for (r, w), d in zip(connections, requests)))
+    return await asyncio.gather(*(one(r, w, d) for (r, w), d in zip(connections, requests, strict=True)))
 
 
 def phase_overload(tmp: Path, texts: list[str], args: argparse.Namespace, api_base: str) -> dict[str, Any]:
-    service = Service(api_base, tmp / "overload.db", tmp / "overload.log", concurrency=str(args.overload_slots),
-                      queue_limit=str(args.queue_limit)).ready()
+    service = Service(
+        api_base,
+        tmp / "overload.db",
+        tmp / "overload.log",
+        concurrency=str(args.overload_slots),
+        queue_limit=str(args.queue_limit),
+    ).ready()
     burst = 4 * args.queue_limit
     try:
         results = asyncio.run(_overload(service.port, texts, burst))
@@ -310,24 +380,38 @@ def phase_overload(tmp: Path, texts: list[str], args: argparse.Namespace, api_ba
         service.stop()
     rejected = [t * 1000 for code, t in results if code == 429]
     accepted = [t for code, t in results if code == 200]
-    return {"slots": args.overload_slots, "queue_limit": args.queue_limit, "burst": burst,
-            "accepted": len(accepted), "rejected": len(rejected),
-            "other": len(results) - len(accepted) - len(rejected),
-            "reject_ms_p50": pct(rejected, 50) if rejected else None,
-            "reject_ms_max": max(rejected) if rejected else None,
-            "accepted_max_s": max(accepted) if accepted else None}
+    return {
+        "slots": args.overload_slots,
+        "queue_limit": args.queue_limit,
+        "burst": burst,
+        "accepted": len(accepted),
+        "rejected": len(rejected),
+        "other": len(results) - len(accepted) - len(rejected),
+        "reject_ms_p50": pct(rejected, 50) if rejected else None,
+        "reject_ms_max": max(rejected) if rejected else None,
+        "accepted_max_s": max(accepted) if accepted else None,
+    }
 
 
 # -- main ----------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--latency", type=float, default=0.3, help="stub latency in seconds (default 0.3)")
     p.add_argument("--requests", type=int, default=2000, help="POST /v1/briefs requests (default 2000)")
     p.add_argument("--clients", type=int, default=64, help="concurrent clients (default 64)")
-    p.add_argument("--job", type=int, default=2000, help="articles in the job, and in the run baseline (default 2000)")
-    p.add_argument("--concurrency", type=int, default=16, help="model slots for the job, concurrency of the run (default 16)")
+    p.add_argument(
+        "--job", type=int, default=2000, help="articles in the job, and in the run baseline (default 2000)"
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="model slots for the job, concurrency of the run (default 16)",
+    )
     p.add_argument("--overload-slots", type=int, default=4)
     p.add_argument("--queue-limit", type=int, default=16)
     p.add_argument("--no-kill", action="store_true", help="do not kill the service in the middle of the job")
@@ -339,8 +423,11 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus, texts = run_benchmark.load_corpus(None)
     tmp = Path(tempfile.mkdtemp(prefix="summarizer-serve-load-"))
-    report: dict[str, Any] = {"config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-                              "corpus": str(corpus), "load_before": os.getloadavg()}
+    report: dict[str, Any] = {
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "corpus": str(corpus),
+        "load_before": os.getloadavg(),
+    }
     with stub_server(StubConfig(latency=args.latency)) as stub:
         if "run" not in args.skip:
             print(f"== summarizer run: {args.job} articles, concurrency {args.concurrency}", flush=True)
@@ -351,11 +438,16 @@ def main(argv: list[str] | None = None) -> int:
             report["requests"] = phase_requests(tmp, texts, args, stub.api_base, stub)
             print(json.dumps(report["requests"]), flush=True)
         if "job" not in args.skip:
-            print(f"== job: {args.job} articles" + ("" if args.no_kill else ", kill -9 half-way, restart"), flush=True)
+            print(
+                f"== job: {args.job} articles" + ("" if args.no_kill else ", kill -9 half-way, restart"),
+                flush=True,
+            )
             report["job"] = phase_job(tmp, texts, args, stub.api_base, stub)
             print(json.dumps(report["job"]), flush=True)
         if "overload" not in args.skip:
-            print(f"== overload: {4 * args.queue_limit} requests at once, {args.overload_slots} slots + queue {args.queue_limit}", flush=True)
+            slots = f"{args.overload_slots} slots + queue {args.queue_limit}"
+            burst = f"{4 * args.queue_limit} requests at once, {slots}"
+            print(f"== overload: {burst}", flush=True)
             report["overload"] = phase_overload(tmp, texts, args, stub.api_base)
             print(json.dumps(report["overload"]), flush=True)
     report["load_after"] = os.getloadavg()
@@ -366,33 +458,67 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summarise(report: dict[str, Any], args: argparse.Namespace) -> None:
-    print("\n== figures (stub latency %.0f ms; load average before %.2f, after %.2f)"
-          % (args.latency * 1000, report["load_before"][0], report["load_after"][0]))
+    def line(label: str, *parts: str) -> None:
+        print(f"{label:<20}" + "".join(parts))
+
+    model_ms = args.latency * 1000
+    load = f"load average before {report['load_before'][0]:.2f}, after {report['load_after'][0]:.2f}"
+    print(f"\n== figures (stub latency {model_ms:.0f} ms; {load})")
     run, req, job, over = (report.get(k) for k in ("run", "requests", "job", "overload"))
     if run and "per_s" in run:
-        print(f"summarizer run      {run['n']} articles, c={run['concurrency']}: {run['wall_s']:.1f} s, "
-              f"{run['per_s']:.1f} articles/s, {run['briefed']} briefed, {run['failed']} failed")
+        line(
+            "summarizer run",
+            f"{run['n']} articles, c={run['concurrency']}: {run['wall_s']:.1f} s, ",
+            f"{run['per_s']:.1f} articles/s, {run['briefed']} briefed, {run['failed']} failed",
+        )
     if req:
-        print(f"requests            {req['n']} from {req['clients']} clients: {req['wall_s']:.1f} s, {req['per_s']:.1f}/s, "
-              f"statuses {req['statuses']}, lost {req['lost']}, model requests {req['model_requests']}")
-        print(f"  added latency     p50 {req['added_ms_p50']:.0f} ms, p90 {req['added_ms_p90']:.0f} ms, "
-              f"p99 {req['added_ms_p99']:.0f} ms, max {req['added_ms_max']:.0f} ms over the model's {args.latency * 1000:.0f} ms")
+        line(
+            "requests",
+            f"{req['n']} from {req['clients']} clients: {req['wall_s']:.1f} s, {req['per_s']:.1f}/s, ",
+            f"statuses {req['statuses']}, lost {req['lost']}, model requests {req['model_requests']}",
+        )
+        line(
+            "  added latency",
+            f"p50 {req['added_ms_p50']:.0f} ms, p90 {req['added_ms_p90']:.0f} ms, ",
+            f"p99 {req['added_ms_p99']:.0f} ms, max {req['added_ms_max']:.0f} ms ",
+            f"over the model's {model_ms:.0f} ms",
+        )
     if job:
         before = job["before_kill"]
-        print(f"job                 {job['n']} articles, {job['concurrency']} slots: submitted in {job['submit_s']:.2f} s; "
-              f"{before['finished']} finished in {before['wall_s']:.1f} s ({before['per_s']:.1f}/s) before the kill")
+        line(
+            "job",
+            f"{job['n']} articles, {job['concurrency']} slots: submitted in {job['submit_s']:.2f} s; ",
+            f"{before['finished']} finished in {before['wall_s']:.1f} s ",
+            f"({before['per_s']:.1f}/s) before the kill",
+        )
         if "restart_s" in job:
-            print(f"  kill -9, restart  ready again in {job['restart_s']:.1f} s; whole job {job['wall_s']:.1f} s ({job['per_s']:.1f}/s)")
-        print(f"  outcome           {job['counts']}; briefs {job['briefs']} ({job['distinct_briefs']} distinct), lost {job['lost']}, "
-              f"finish numbers 1..n once each: {job['finish_numbers_exact']}")
-        print(f"  model requests    {job['model_requests']}: {job['articles_sent_twice']} articles sent twice "
-              f"(in flight at the kill), {job['articles_sent_more']} more often, {job['articles_never_sent']} never")
+            line(
+                "  kill -9, restart",
+                f"ready again in {job['restart_s']:.1f} s; ",
+                f"whole job {job['wall_s']:.1f} s ({job['per_s']:.1f}/s)",
+            )
+        line(
+            "  outcome",
+            f"{job['counts']}; briefs {job['briefs']} ({job['distinct_briefs']} distinct), ",
+            f"lost {job['lost']}, finish numbers 1..n once each: {job['finish_numbers_exact']}",
+        )
+        line(
+            "  model requests",
+            f"{job['model_requests']}: {job['articles_sent_twice']} articles sent twice ",
+            f"(in flight at the kill), {job['articles_sent_more']} more often, ",
+            f"{job['articles_never_sent']} never",
+        )
         if run and "per_s" in run:
-            print(f"  vs run            {before['per_s'] / run['per_s'] * 100:.0f} % of summarizer run's throughput (before the kill)")
+            share = before["per_s"] / run["per_s"] * 100
+            line("  vs run", f"{share:.0f} % of summarizer run's throughput (before the kill)")
     if over:
-        print(f"overload            {over['burst']} at once -> {over['accepted']} accepted (all completed: "
-              f"{over['other'] == 0}), {over['rejected']} x 429 in p50 {over['reject_ms_p50']:.1f} ms, "
-              f"max {over['reject_ms_max']:.1f} ms; slowest accepted {over['accepted_max_s']:.2f} s")
+        line(
+            "overload",
+            f"{over['burst']} at once -> {over['accepted']} accepted (all completed: {over['other'] == 0}), ",
+            f"{over['rejected']} x 429 in p50 {over['reject_ms_p50']:.1f} ms, ",
+            f"max {over['reject_ms_max']:.1f} ms; ",
+            f"slowest accepted {over['accepted_max_s']:.2f} s",
+        )
 
 
 if __name__ == "__main__":

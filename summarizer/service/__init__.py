@@ -25,8 +25,11 @@ if TYPE_CHECKING:
     from summarizer.service.config import ServiceSettings
     from summarizer.service.server import serve
 
-_WHERE = {"create_app": "summarizer.service.app", "ServiceSettings": "summarizer.service.config",
-          "serve": "summarizer.service.server"}
+_WHERE = {
+    "create_app": "summarizer.service.app",
+    "ServiceSettings": "summarizer.service.config",
+    "serve": "summarizer.service.server",
+}
 
 
 def __getattr__(name: str) -> Any:

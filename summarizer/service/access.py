@@ -61,9 +61,15 @@ class AccessLog:
             self.metrics.latency.labels(method, template).observe(elapsed)
             if log.isEnabledFor(logging.INFO):
                 line = {
-                    "event": "request", "request_id": request_id, "method": method, "path": scope.get("path"),
-                    "route": template, "status": seen["status"], "duration_ms": round(elapsed * 1000, 2),
-                    "client": (scope.get("client") or ("", 0))[0], "key": state.get("owner") or None,
+                    "event": "request",
+                    "request_id": request_id,
+                    "method": method,
+                    "path": scope.get("path"),
+                    "route": template,
+                    "status": seen["status"],
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": (scope.get("client") or ("", 0))[0],
+                    "key": state.get("owner") or None,
                     "cache": seen["cache"],
                 }
                 text = json.dumps(line)

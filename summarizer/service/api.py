@@ -20,14 +20,22 @@ class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     text: str | None = Field(
-        default=None, validation_alias=AliasChoices("text", "content", "body", "article"),
-        description="The article as plain text (also accepted as content, body or article).")
-    html: str | None = Field(default=None, description="The article as a web page; its main text is extracted.")
+        default=None,
+        validation_alias=AliasChoices("text", "content", "body", "article"),
+        description="The article as plain text (also accepted as content, body or article).",
+    )
+    html: str | None = Field(
+        default=None, description="The article as a web page; its main text is extracted."
+    )
     title: str | None = None
-    published: date | None = Field(default=None, description="ISO date; lets 'on Thursday' resolve to a date.")
+    published: date | None = Field(
+        default=None, description="ISO date; lets 'on Thursday' resolve to a date."
+    )
     url: str | None = None
     id: str | None = Field(default=None, description="Your name for the article; echoed as metadata.source.")
-    model: str | None = Field(default=None, description="A litellm model string; default: the service's model.")
+    model: str | None = Field(
+        default=None, description="A litellm model string; default: the service's model."
+    )
 
     @model_validator(mode="after")
     def _one_body(self) -> ArticleIn:
@@ -69,7 +77,9 @@ class JobStatus(BaseModel):
     finished: int = Field(description="Articles briefed, failed or cancelled so far.")
     counts: JobCounts
     progress: float = Field(description="finished / total, 0 to 1.")
-    eta_s: float | None = Field(default=None, description="Seconds until the last article, at the rate seen so far.")
+    eta_s: float | None = Field(
+        default=None, description="Seconds until the last article, at the rate seen so far."
+    )
     created_at: datetime
     updated_at: datetime
     links: JobLinks

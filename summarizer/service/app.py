@@ -1,12 +1,12 @@
 """The FastAPI app: routes over the briefer, the store and the job workers.
 
-    POST /v1/briefs            one article -> a Brief (JSON, or Markdown with Accept: text/markdown)
-    POST /v1/jobs              many articles -> 202, Location: /v1/jobs/{id}
-    GET  /v1/jobs[/{id}]       state, counts, progress, ETA
-    GET  /v1/jobs/{id}/briefs  JSONL, streamed, while the job runs too   (/errors likewise)
-    GET  /v1/jobs/{id}/events  server-sent progress, resumable with Last-Event-ID
-    DELETE /v1/jobs/{id}       cancel
-    GET  /healthz /readyz /metrics, and / (the page)
+POST /v1/briefs            one article -> a Brief (JSON, or Markdown with Accept: text/markdown)
+POST /v1/jobs              many articles -> 202, Location: /v1/jobs/{id}
+GET  /v1/jobs[/{id}]       state, counts, progress, ETA
+GET  /v1/jobs/{id}/briefs  JSONL, streamed, while the job runs too   (/errors likewise)
+GET  /v1/jobs/{id}/events  server-sent progress, resumable with Last-Event-ID
+DELETE /v1/jobs/{id}       cancel
+GET  /healthz /readyz /metrics, and / (the page)
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import logging
 import math
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -46,10 +45,16 @@ STATIC = Path(__file__).parent / "static"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDocument, "description": text}
-    for status, text in {400: "Malformed body", 401: "Missing or wrong API key", 413: "Too large",
-                         415: "Unsupported content type", 422: "Not a briefable article / invalid request",
-                         429: "Busy or rate-limited; see Retry-After", 502: "The model failed",
-                         504: "The model timed out"}.items()
+    for status, text in {
+        400: "Malformed body",
+        401: "Missing or wrong API key",
+        413: "Too large",
+        415: "Unsupported content type",
+        422: "Not a briefable article / invalid request",
+        429: "Busy or rate-limited; see Retry-After",
+        502: "The model failed",
+        504: "The model timed out",
+    }.items()
 }
 _ARTICLE_BODY = {
     "requestBody": {
@@ -68,7 +73,9 @@ _JOB_BODY = {
         "description": "A JSON array of article records, or JSONL (one record a line): the shapes "
         "`summarizer run` reads (text/content/body/article or html, title, published, url, id).",
         "content": {
-            "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleIn"}}},
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleIn"}}
+            },
             "application/x-ndjson": {"schema": {"type": "string"}},
         },
     }
@@ -108,10 +115,16 @@ async def _owner(request: Request) -> str:
     who = ""
     if service.keys:
         scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-        found = match_key(token.strip(), service.keys) if scheme.lower() == "bearer" and token.strip() else None
+        found = (
+            match_key(token.strip(), service.keys) if scheme.lower() == "bearer" and token.strip() else None
+        )
         if found is None:
-            raise Problem(401, "Unauthorized", "send a valid API key as 'Authorization: Bearer <key>'",
-                          {"WWW-Authenticate": 'Bearer realm="summarizer"'})
+            raise Problem(
+                401,
+                "Unauthorized",
+                "send a valid API key as 'Authorization: Bearer <key>'",
+                {"WWW-Authenticate": 'Bearer realm="summarizer"'},
+            )
         who = found
     request.state.owner = who
     if config.rate_limit:
@@ -121,9 +134,12 @@ async def _owner(request: Request) -> str:
         if not limiter.has_capacity():
             service.metrics.rejected.labels("rate_limited").inc()
             retry = max(1, math.ceil(60 / config.rate_limit))
-            raise Problem(429, "Too many requests",
-                          f"over the limit of {config.rate_limit} requests a minute for this key; retry in {retry} s",
-                          {"Retry-After": str(retry)})
+            raise Problem(
+                429,
+                "Too many requests",
+                f"over the limit of {config.rate_limit} requests a minute for this key; retry in {retry} s",
+                {"Retry-After": str(retry)},
+            )
         await limiter.acquire()
     return who
 
@@ -138,15 +154,21 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start()
-        log.info("summarizer service ready: model %s, store %s, %d model slot(s)", service.briefer.model,
-                 "sqlite" if service.store.is_sqlite else "postgresql", service.briefer.concurrency)
+        log.info(
+            "summarizer service ready: model %s, store %s, %d model slot(s)",
+            service.briefer.model,
+            "sqlite" if service.store.is_sqlite else "postgresql",
+            service.briefer.concurrency,
+        )
         try:
             yield
         finally:
             await service.stop()
 
     app = FastAPI(
-        title="summarizer", version=_version(), lifespan=lifespan,
+        title="summarizer",
+        version=_version(),
+        lifespan=lifespan,
         description="Typed, evidence-backed briefs of news articles. Errors are RFC 9457 problem documents.",
     )
     app.state.service = service
@@ -186,12 +208,26 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
 
     # -- one article --------------------------------------------------------------------------
 
-    @app.post("/v1/briefs", tags=["briefs"], response_model=Brief, openapi_extra=_ARTICLE_BODY,
-              responses={**_PROBLEMS, 200: {"content": {"text/markdown": {}},
-                                             "description": "The brief; header X-Summarizer-Cache: hit or miss"}})
-    async def create_brief(request: Request, who: Owner,
-                           include: Annotated[str | None, Query(pattern="^article$", description="'article': return {article, brief}")] = None,
-                           ) -> Response:
+    @app.post(
+        "/v1/briefs",
+        tags=["briefs"],
+        response_model=Brief,
+        openapi_extra=_ARTICLE_BODY,
+        responses={
+            **_PROBLEMS,
+            200: {
+                "content": {"text/markdown": {}},
+                "description": "The brief; header X-Summarizer-Cache: hit or miss",
+            },
+        },
+    )
+    async def create_brief(
+        request: Request,
+        who: Owner,
+        include: Annotated[
+            str | None, Query(pattern="^article$", description="'article': return {article, brief}")
+        ] = None,
+    ) -> Response:
         """Brief one article: JSON (text or html) or a raw text/plain, text/markdown or text/html body."""
         try:
             place = service.briefer.admit()
@@ -207,8 +243,11 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
                 if _wants_markdown(request.headers.get("accept", "")):
                     from summarizer.brief.render import brief_markdown
 
-                    return Response(brief_markdown(brief, article.title, article.text), media_type="text/markdown; charset=utf-8",
-                                    headers=headers)
+                    return Response(
+                        brief_markdown(brief, article.title, article.text),
+                        media_type="text/markdown; charset=utf-8",
+                        headers=headers,
+                    )
                 if include == "article":
                     payload = BriefWithArticle(article=article, brief=brief).model_dump_json()
                 else:
@@ -219,23 +258,40 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    @app.post("/v1/jobs", tags=["jobs"], status_code=202, response_model=JobStatus, openapi_extra=_JOB_BODY,
-              responses=_PROBLEMS)
-    async def create_job(request: Request, who: Owner,
-                         model: Annotated[str | None, Query(description="litellm model string for every article")] = None,
-                         ) -> Response:
+    @app.post(
+        "/v1/jobs",
+        tags=["jobs"],
+        status_code=202,
+        response_model=JobStatus,
+        openapi_extra=_JOB_BODY,
+        responses=_PROBLEMS,
+    )
+    async def create_job(
+        request: Request,
+        who: Owner,
+        model: Annotated[str | None, Query(description="litellm model string for every article")] = None,
+    ) -> Response:
         """Brief many articles in the background; poll the Location, or follow its events."""
         body = await _read_body(request, config.max_job_bytes)
 
         async def handle() -> Response:
-            items = await asyncio.to_thread(_job_items, body, request.headers.get("content-type", ""),
-                                            config.max_job_articles, service.settings.max_article_chars)
+            items = await asyncio.to_thread(
+                _job_items,
+                body,
+                request.headers.get("content-type", ""),
+                config.max_job_articles,
+                service.settings.max_article_chars,
+            )
             job_id = await service.store.run(service.store.create_job, who, model, items)
             if service.workers is not None:
                 service.workers.wake()
             status = await _job_status(service, job_id, who)
-            return Response(status.model_dump_json(), status_code=202, media_type="application/json",
-                            headers={"Location": f"/v1/jobs/{job_id}"})
+            return Response(
+                status.model_dump_json(),
+                status_code=202,
+                media_type="application/json",
+                headers={"Location": f"/v1/jobs/{job_id}"},
+            )
 
         return await _idempotent(service, request, who, body, handle)
 
@@ -256,25 +312,55 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         await service.store.run(service.store.cancel_job, job_id)
         return await _job_status(service, job_id, who)
 
-    @app.get("/v1/jobs/{job_id}/briefs", tags=["jobs"], responses={**_PROBLEMS, 200: {
-        "content": {"application/x-ndjson": {}}, "description": "One line per briefed article: id, source, cached, brief"}})
+    @app.get(
+        "/v1/jobs/{job_id}/briefs",
+        tags=["jobs"],
+        responses={
+            **_PROBLEMS,
+            200: {
+                "content": {"application/x-ndjson": {}},
+                "description": "One line per briefed article: id, source, cached, brief",
+            },
+        },
+    )
     async def job_briefs(job_id: str, who: Owner) -> StreamingResponse:
         """The briefs finished so far, in submission order, as JSONL (streamed)."""
         await _job_status(service, job_id, who)
         return StreamingResponse(_results(service, job_id, briefs=True), media_type="application/x-ndjson")
 
-    @app.get("/v1/jobs/{job_id}/errors", tags=["jobs"], responses={**_PROBLEMS, 200: {
-        "content": {"application/x-ndjson": {}}, "description": "One line per failed or cancelled article, with the reason"}})
+    @app.get(
+        "/v1/jobs/{job_id}/errors",
+        tags=["jobs"],
+        responses={
+            **_PROBLEMS,
+            200: {
+                "content": {"application/x-ndjson": {}},
+                "description": "One line per failed or cancelled article, with the reason",
+            },
+        },
+    )
     async def job_errors(job_id: str, who: Owner) -> StreamingResponse:
         """Articles that ended without a brief, and why, as JSONL (streamed)."""
         await _job_status(service, job_id, who)
         return StreamingResponse(_results(service, job_id, briefs=False), media_type="application/x-ndjson")
 
-    @app.get("/v1/jobs/{job_id}/events", tags=["jobs"], responses={**_PROBLEMS, 200: {
-        "content": {"text/event-stream": {}}, "description": "status, then one 'item' event per finished article, then 'end'"}})
-    async def job_events(job_id: str, request: Request, who: Owner,
-                         last_event_id: Annotated[int | None, Query(ge=0, description="Or the Last-Event-ID header")] = None,
-                         ) -> Response:
+    @app.get(
+        "/v1/jobs/{job_id}/events",
+        tags=["jobs"],
+        responses={
+            **_PROBLEMS,
+            200: {
+                "content": {"text/event-stream": {}},
+                "description": "status, then one 'item' event per finished article, then 'end'",
+            },
+        },
+    )
+    async def job_events(
+        job_id: str,
+        request: Request,
+        who: Owner,
+        last_event_id: Annotated[int | None, Query(ge=0, description="Or the Last-Event-ID header")] = None,
+    ) -> Response:
         """Server-sent events: ``item`` (id = finish number) per finished article, then ``end``."""
         from sse_starlette.sse import EventSourceResponse
 
@@ -293,7 +379,9 @@ async def _read_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it is known to be over ``limit``."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "Body too large", f"the body has {int(declared):,} bytes, over the limit of {limit:,}")
+        raise Problem(
+            413, "Body too large", f"the body has {int(declared):,} bytes, over the limit of {limit:,}"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -325,8 +413,12 @@ async def _article_from_body(request: Request, body: bytes, max_chars: int) -> t
             given = ArticleIn.model_validate(data)
         except ValidationError as exc:
             errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-            raise Problem(422, "Invalid request", "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-                                                           for e in errors), errors=errors) from None
+            raise Problem(
+                422,
+                "Invalid request",
+                "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors),
+                errors=errors,
+            ) from None
         model = given.model
         # The same reader as a job's records (and `summarizer run`'s JSON), so the same article
         # is the same Article, and the same cache key, whichever way it arrives.
@@ -340,11 +432,18 @@ async def _article_from_body(request: Request, body: bytes, max_chars: int) -> t
             article = text_article(text, "request body", markdown="markdown" in media)
         article = article.model_copy(update={"source_id": None})
     else:
-        raise Problem(415, "Unsupported content type",
-                      f"send application/json, text/plain, text/markdown or text/html, not {media!r}")
+        raise Problem(
+            415,
+            "Unsupported content type",
+            f"send application/json, text/plain, text/markdown or text/html, not {media!r}",
+        )
     if len(article.text) > max_chars:
-        raise Problem(413, "Article too large", f"the article has {len(article.text):,} characters, over the "
-                      f"limit of {max_chars:,} (SUMMARIZER_MAX_ARTICLE_CHARS)")
+        raise Problem(
+            413,
+            "Article too large",
+            f"the article has {len(article.text):,} characters, over the "
+            f"limit of {max_chars:,} (SUMMARIZER_MAX_ARTICLE_CHARS)",
+        )
     return article, model
 
 
@@ -361,10 +460,20 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
         except ArticleError as exc:
             raise Problem(400, "Malformed JSON", str(exc)) from None
         if not isinstance(data, list):
-            raise Problem(422, "Invalid request", "expected a JSON array of article records "
-                          "(or send JSONL as application/x-ndjson)")
+            raise Problem(
+                422,
+                "Invalid request",
+                "expected a JSON array of article records (or send JSONL as application/x-ndjson)",
+            )
         records = [(f"item-{n}", r) for n, r in enumerate(data, 1)]
-    elif media in ("application/x-ndjson", "application/jsonl", "application/json-lines", "application/jsonlines", "text/plain", ""):
+    elif media in (
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/json-lines",
+        "application/jsonlines",
+        "text/plain",
+        "",
+    ):
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -373,11 +482,19 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
             except ArticleError as exc:
                 records.append((f"line-{number}", str(exc)))
     else:
-        raise Problem(415, "Unsupported content type", f"send a JSON array or JSONL (application/x-ndjson), not {media!r}")
+        raise Problem(
+            415,
+            "Unsupported content type",
+            f"send a JSON array or JSONL (application/x-ndjson), not {media!r}",
+        )
     if not records:
         raise Problem(422, "No articles", "the job has no article records")
     if len(records) > max_articles:
-        raise Problem(413, "Too many articles", f"the job has {len(records):,} articles, over the limit of {max_articles:,}")
+        raise Problem(
+            413,
+            "Too many articles",
+            f"the job has {len(records):,} articles, over the limit of {max_articles:,}",
+        )
     seen: dict[str, int] = {}
     items = []
     for default, record in records:
@@ -394,7 +511,14 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
             items.append(NewItem(ident, ident, None, redact(str(exc))))
             continue
         if len(article.text) > max_chars:
-            items.append(NewItem(ident, ident, None, f"{ident}: {len(article.text):,} characters, over the limit of {max_chars:,}"))
+            items.append(
+                NewItem(
+                    ident,
+                    ident,
+                    None,
+                    f"{ident}: {len(article.text):,} characters, over the limit of {max_chars:,}",
+                )
+            )
             continue
         items.append(NewItem(ident, ident, article.model_dump_json()))
     return items
@@ -403,11 +527,19 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
 def _record_article(record: Any, source: str) -> Article:
     from summarizer.batch.inputs import html_article, record_article
 
-    if isinstance(record, dict) and isinstance(record.get("html"), str) and not any(
-            isinstance(record.get(k), str) for k in ("text", "content", "body", "article")):
+    if (
+        isinstance(record, dict)
+        and isinstance(record.get("html"), str)
+        and not any(isinstance(record.get(k), str) for k in ("text", "content", "body", "article"))
+    ):
         article = html_article(record["html"], source)
-        return article.model_copy(update={k: v for k, v in record_article({**record, "text": article.text}, source)
-                                          .model_dump().items() if v is not None and k != "text"})
+        return article.model_copy(
+            update={
+                k: v
+                for k, v in record_article({**record, "text": article.text}, source).model_dump().items()
+                if v is not None and k != "text"
+            }
+        )
     return record_article(record, source)
 
 
@@ -432,8 +564,9 @@ def _wants_markdown(accept: str) -> bool:
 # -- idempotency --------------------------------------------------------------------------------
 
 
-async def _idempotent(service: Service, request: Request, who: str, body: bytes,
-                      handle: Callable[[], Awaitable[Response]]) -> Response:
+async def _idempotent(
+    service: Service, request: Request, who: str, body: bytes, handle: Callable[[], Awaitable[Response]]
+) -> Response:
     """With an Idempotency-Key: the first response is stored; a repeat gets it back, and the same
     key with a different request is 422. Server-side failures are not stored (a retry may work)."""
     key = request.headers.get("idempotency-key")
@@ -442,18 +575,33 @@ async def _idempotent(service: Service, request: Request, who: str, body: bytes,
     if not _IDEMPOTENCY_KEY.match(key):
         raise Problem(400, "Bad Idempotency-Key", "an Idempotency-Key is 1 to 255 visible ASCII characters")
     store = service.store
-    digest = request_hash(request.method, request.url.path, request.url.query,
-                          _media_type(request), request.headers.get("accept", ""), body)
+    digest = request_hash(
+        request.method,
+        request.url.path,
+        request.url.query,
+        _media_type(request),
+        request.headers.get("accept", ""),
+        body,
+    )
     prior = await store.run(store.idempotency_begin, who, key, digest)
     if prior is not None:
         if prior.request_hash != digest:
-            raise Problem(422, "Idempotency-Key reused", "this Idempotency-Key was used with a different request; "
-                          "use a new key for a new request")
+            raise Problem(
+                422,
+                "Idempotency-Key reused",
+                "this Idempotency-Key was used with a different request; use a new key for a new request",
+            )
         if prior.status == 0:
-            raise Problem(409, "Request in progress", "the first request with this Idempotency-Key is still running",
-                          {"Retry-After": "1"})
+            raise Problem(
+                409,
+                "Request in progress",
+                "the first request with this Idempotency-Key is still running",
+                {"Retry-After": "1"},
+            )
         headers = {"Idempotent-Replayed": "true", **({"Location": prior.location} if prior.location else {})}
-        return Response(prior.body or b"", status_code=prior.status, media_type=prior.content_type, headers=headers)
+        return Response(
+            prior.body or b"", status_code=prior.status, media_type=prior.content_type, headers=headers
+        )
     try:
         response = await _answer(request, handle)
     except BaseException:
@@ -462,8 +610,15 @@ async def _idempotent(service: Service, request: Request, who: str, body: bytes,
     if response.status_code >= 500 or response.status_code == 429:
         await store.run(store.idempotency_drop, who, key)
     else:
-        await store.run(store.idempotency_finish, who, key, response.status_code, response.headers.get("content-type"),
-                        response.headers.get("location"), bytes(response.body))
+        await store.run(
+            store.idempotency_finish,
+            who,
+            key,
+            response.status_code,
+            response.headers.get("content-type"),
+            response.headers.get("location"),
+            bytes(response.body),
+        )
     return response
 
 
@@ -498,9 +653,15 @@ def _state(job: dict[str, Any], counts: dict[str, int] | None = None) -> str:
 
 
 def _summary(job: dict[str, Any]) -> dict[str, Any]:
-    return {"id": job["id"], "state": _state(job), "total": job["total"], "finished": job["finished"],
-            "progress": round(job["finished"] / job["total"], 4) if job["total"] else 1.0,
-            "created_at": _when(job["created_at"]), "links": _links(job["id"])}
+    return {
+        "id": job["id"],
+        "state": _state(job),
+        "total": job["total"],
+        "finished": job["finished"],
+        "progress": round(job["finished"] / job["total"], 4) if job["total"] else 1.0,
+        "created_at": _when(job["created_at"]),
+        "links": _links(job["id"]),
+    }
 
 
 async def _job_status(service: Service, job_id: str, who: str) -> JobStatus:
@@ -515,10 +676,16 @@ async def _job_status(service: Service, job_id: str, who: str) -> JobStatus:
         eta = round(left / rate, 1)
     elif not left:
         eta = 0.0
-    return JobStatus.model_validate({
-        **_summary(job), "state": _state(job, counts), "model": job["model"], "counts": counts, "eta_s": eta,
-        "updated_at": _when(job["updated_at"]),
-    })
+    return JobStatus.model_validate(
+        {
+            **_summary(job),
+            "state": _state(job, counts),
+            "model": job["model"],
+            "counts": counts,
+            "eta_s": eta,
+            "updated_at": _when(job["updated_at"]),
+        }
+    )
 
 
 async def _results(service: Service, job_id: str, briefs: bool) -> AsyncIterator[bytes]:
@@ -533,15 +700,27 @@ async def _results(service: Service, job_id: str, briefs: bool) -> AsyncIterator
             if briefs:
                 brief = json.loads(row["brief"])
                 brief["metadata"]["source"] = row["source"]
-                line = {"id": row["item_id"], "source": row["source"], "cached": bool(row["cached"]), "brief": brief}
+                line = {
+                    "id": row["item_id"],
+                    "source": row["source"],
+                    "cached": bool(row["cached"]),
+                    "brief": brief,
+                }
             else:
-                line = {"id": row["item_id"], "source": row["source"], "status": row["state"],
-                        "kind": row["error_kind"], "reason": row["error"]}
+                line = {
+                    "id": row["item_id"],
+                    "source": row["source"],
+                    "status": row["state"],
+                    "kind": row["error_kind"],
+                    "reason": row["error"],
+                }
             lines.append(json.dumps(line, ensure_ascii=False))
         yield ("\n".join(lines) + "\n").encode()
 
 
-async def _events(service: Service, request: Request, job_id: str, who: str, after: int) -> AsyncIterator[dict[str, Any]]:
+async def _events(
+    service: Service, request: Request, job_id: str, who: str, after: int
+) -> AsyncIterator[dict[str, Any]]:
     status = await _job_status(service, job_id, who)
     yield {"event": "status", "data": status.model_dump_json()}
     total = status.total
@@ -549,8 +728,15 @@ async def _events(service: Service, request: Request, job_id: str, who: str, aft
         rows = await service.store.run(service.store.finished_items, job_id, after)
         for row in rows:
             after = row["finished_seq"]
-            data = {"item": row["item_id"], "source": row["source"], "state": row["state"], "cached": bool(row["cached"]),
-                    "error": row["error"], "finished": after, "total": total}
+            data = {
+                "item": row["item_id"],
+                "source": row["source"],
+                "state": row["state"],
+                "cached": bool(row["cached"]),
+                "error": row["error"],
+                "finished": after,
+                "total": total,
+            }
             yield {"id": str(after), "event": "item", "data": json.dumps(data, ensure_ascii=False)}
         if rows:
             continue
@@ -593,8 +779,10 @@ def _version() -> str:
 
 
 # The page loads only its own script and style; article text is never markup.
-_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def app_from_env() -> FastAPI:

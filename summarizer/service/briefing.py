@@ -30,14 +30,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CacheResult = Literal["hit", "miss"]
 # Settings that change what the model answers or what the pipeline keeps.
-OUTPUT_SETTINGS = ("mode", "temperature", "max_tokens", "reasks", "strict", "constrain_evidence", "context_tokens")
+OUTPUT_SETTINGS = (
+    "mode",
+    "temperature",
+    "max_tokens",
+    "reasks",
+    "strict",
+    "constrain_evidence",
+    "context_tokens",
+)
 
 
 class QueueFull(Exception):
     """Every model slot is busy and the waiting line is full."""
 
     def __init__(self, waiting: int, retry_after: int):
-        super().__init__(f"the service is busy: {waiting} brief requests are already waiting for the model; retry in {retry_after} s")
+        super().__init__(
+            f"the service is busy: {waiting} brief requests are already waiting for the model; "
+            f"retry in {retry_after} s"
+        )
         self.waiting = waiting
         self.retry_after = retry_after
 
@@ -58,7 +69,9 @@ def cache_key(article: Article, model: str, prompt_version: str, settings: Setti
 
 
 class Briefer:
-    def __init__(self, settings: Settings, store: Store, metrics: Metrics, concurrency: int, queue_limit: int):
+    def __init__(
+        self, settings: Settings, store: Store, metrics: Metrics, concurrency: int, queue_limit: int
+    ):
         self.settings = settings
         self.store = store
         self.metrics = metrics
@@ -156,7 +169,8 @@ class Briefer:
                 return key, _for(await asyncio.shield(shared), article)
             except asyncio.CancelledError:
                 task = asyncio.current_task()
-                if shared.cancelled() and not (task and task.cancelling()):
+                ours = getattr(task, "cancelling", None)  # Python 3.11+: is it us being cancelled?
+                if shared.cancelled() and not (ours and ours()):
                     continue  # the call we shared was abandoned (its job was cancelled): look again
                 raise
 
@@ -169,8 +183,13 @@ class Briefer:
         self.metrics.in_flight.inc()
         try:
             brief = await self._pipeline.run(asummarize(article, settings=self.settings_for(model)))
-            await self.store.run(self.store.cache_put, key, brief.metadata.model, brief.metadata.prompt_version,
-                                 brief.model_dump_json())
+            await self.store.run(
+                self.store.cache_put,
+                key,
+                brief.metadata.model,
+                brief.metadata.prompt_version,
+                brief.model_dump_json(),
+            )
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -198,7 +217,10 @@ class Briefer:
             from summarizer.backends._litellm import litellm
 
             prompt, completion = litellm().cost_per_token(
-                model=brief.metadata.model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+                model=brief.metadata.model,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+            )
             self.metrics.cost.inc(prompt + completion)
         except Exception:  # no price known for this model (self-hosted, embedded)
             pass

@@ -36,25 +36,32 @@ class ServiceSettings(BaseSettings):
     max_job_bytes: int = Field(default=64_000_000, gt=0, description="Largest POST /v1/jobs body.")
     max_job_articles: int = Field(default=10_000, gt=0, description="Articles in one job.")
     concurrency: int | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="Model calls in flight per process; unset: 1 for the embedded model, 16 otherwise.",
     )
     queue_limit: int = Field(
-        default=64, ge=0,
+        default=64,
+        ge=0,
         description="Brief requests allowed to wait for a model slot; past it, 429 at once.",
     )
     rate_limit: int = Field(default=0, ge=0, description="Requests per minute per key (0: no limit).")
     lease_s: float = Field(
-        default=30.0, gt=0,
+        default=30.0,
+        gt=0,
         description="A claimed job item returns to the queue if its worker is silent this long "
         "(a killed process); live workers renew it every third of this.",
     )
-    poll_s: float = Field(default=0.5, gt=0, description="How often idle workers and event streams look for news.")
+    poll_s: float = Field(
+        default=0.5, gt=0, description="How often idle workers and event streams look for news."
+    )
     max_item_attempts: int = Field(
         default=3, ge=1, description="Claims of one job item before it is failed as poison."
     )
     shutdown_grace_s: float = Field(
-        default=10.0, ge=0, description="On SIGTERM, how long in-flight work may finish before it is handed back."
+        default=10.0,
+        ge=0,
+        description="On SIGTERM, how long in-flight work may finish before it is handed back.",
     )
 
     def api_keys(self) -> list[str]:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -27,7 +34,8 @@ class _StoreCollector(Collector):
             job_family.add_metric([state], jobs.get(state, 0))
         yield job_family
         item_family = GaugeMetricFamily(
-            "summarizer_job_items", "Job articles waiting or being briefed (all replicas).", labels=["state"])
+            "summarizer_job_items", "Job articles waiting or being briefed (all replicas).", labels=["state"]
+        )
         for state in ("queued", "running"):
             item_family.add_metric([state], items.get(state, 0))
         yield item_family
@@ -35,22 +43,46 @@ class _StoreCollector(Collector):
 
 class Metrics:
     def __init__(self, store: Store):
-        disable_created_metrics()  # the *_created series only double the scrape
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series only double the scrape
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("summarizer_http_requests", "HTTP requests.", ["method", "route", "status"], registry=r)
-        self.latency = Histogram("summarizer_http_request_duration_seconds", "HTTP request latency.",
-                                 ["method", "route"], buckets=_LATENCY_BUCKETS, registry=r)
-        self.model_latency = Histogram("summarizer_model_brief_duration_seconds",
-                                       "Time to brief one article with the model (cache misses).",
-                                       buckets=_LATENCY_BUCKETS, registry=r)
-        self.tokens = Counter("summarizer_model_tokens", "Model tokens, every attempt included.", ["kind"], registry=r)
-        self.cost = Counter("summarizer_model_cost_usd", "Model cost in US dollars, where litellm knows the price.", registry=r)
+        self.requests = Counter(
+            "summarizer_http_requests", "HTTP requests.", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "summarizer_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["method", "route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.model_latency = Histogram(
+            "summarizer_model_brief_duration_seconds",
+            "Time to brief one article with the model (cache misses).",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.tokens = Counter(
+            "summarizer_model_tokens", "Model tokens, every attempt included.", ["kind"], registry=r
+        )
+        self.cost = Counter(
+            "summarizer_model_cost_usd",
+            "Model cost in US dollars, where litellm knows the price.",
+            registry=r,
+        )
         self.cache = Counter("summarizer_cache_lookups", "Brief cache lookups.", ["result"], registry=r)
-        self.briefs = Counter("summarizer_briefs", "Articles briefed or failed.", ["via", "outcome"], registry=r)
-        self.queue_depth = Gauge("summarizer_queue_depth", "Brief requests waiting for a model slot (this process).", registry=r)
-        self.in_flight = Gauge("summarizer_model_calls_in_flight", "Articles with the model now (this process).", registry=r)
-        self.rejected = Counter("summarizer_rejected_requests", "Requests refused to protect the service.", ["reason"], registry=r)
+        self.briefs = Counter(
+            "summarizer_briefs", "Articles briefed or failed.", ["via", "outcome"], registry=r
+        )
+        self.queue_depth = Gauge(
+            "summarizer_queue_depth", "Brief requests waiting for a model slot (this process).", registry=r
+        )
+        self.in_flight = Gauge(
+            "summarizer_model_calls_in_flight", "Articles with the model now (this process).", registry=r
+        )
+        self.rejected = Counter(
+            "summarizer_rejected_requests", "Requests refused to protect the service.", ["reason"], registry=r
+        )
         r.register(_StoreCollector(store))
 
     def render(self) -> bytes:

@@ -37,33 +37,56 @@ T = TypeVar("T")
 
 metadata = sa.MetaData()
 briefs_t = sa.Table(
-    "briefs", metadata,
+    "briefs",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("model", sa.Text), sa.Column("prompt_version", sa.String(32)),
-    sa.Column("brief", sa.Text), sa.Column("created_at", sa.Float),
+    sa.Column("model", sa.Text),
+    sa.Column("prompt_version", sa.String(32)),
+    sa.Column("brief", sa.Text),
+    sa.Column("created_at", sa.Float),
 )
 jobs_t = sa.Table(
-    "jobs", metadata,
+    "jobs",
+    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("owner", sa.String(32)), sa.Column("state", sa.String(16)), sa.Column("model", sa.Text),
-    sa.Column("total", sa.Integer), sa.Column("finished", sa.Integer),
-    sa.Column("created_at", sa.Float), sa.Column("updated_at", sa.Float),
+    sa.Column("owner", sa.String(32)),
+    sa.Column("state", sa.String(16)),
+    sa.Column("model", sa.Text),
+    sa.Column("total", sa.Integer),
+    sa.Column("finished", sa.Integer),
+    sa.Column("created_at", sa.Float),
+    sa.Column("updated_at", sa.Float),
 )
 items_t = sa.Table(
-    "items", metadata,
+    "items",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("job_id", sa.String(32)), sa.Column("seq", sa.Integer), sa.Column("item_id", sa.Text),
-    sa.Column("source", sa.Text), sa.Column("article", sa.Text), sa.Column("state", sa.String(16)),
-    sa.Column("brief_key", sa.String(64)), sa.Column("cached", sa.Boolean),
-    sa.Column("error_kind", sa.String(64)), sa.Column("error", sa.Text),
-    sa.Column("claimed_by", sa.String(64)), sa.Column("lease_until", sa.Float),
-    sa.Column("attempts", sa.Integer), sa.Column("finished_seq", sa.Integer), sa.Column("finished_at", sa.Float),
+    sa.Column("job_id", sa.String(32)),
+    sa.Column("seq", sa.Integer),
+    sa.Column("item_id", sa.Text),
+    sa.Column("source", sa.Text),
+    sa.Column("article", sa.Text),
+    sa.Column("state", sa.String(16)),
+    sa.Column("brief_key", sa.String(64)),
+    sa.Column("cached", sa.Boolean),
+    sa.Column("error_kind", sa.String(64)),
+    sa.Column("error", sa.Text),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("attempts", sa.Integer),
+    sa.Column("finished_seq", sa.Integer),
+    sa.Column("finished_at", sa.Float),
 )
 idempotency_t = sa.Table(
-    "idempotency", metadata,
-    sa.Column("owner", sa.String(32), primary_key=True), sa.Column("key", sa.String(255), primary_key=True),
-    sa.Column("request_hash", sa.String(64)), sa.Column("status", sa.Integer),
-    sa.Column("content_type", sa.Text), sa.Column("location", sa.Text), sa.Column("body", sa.LargeBinary),
+    "idempotency",
+    metadata,
+    sa.Column("owner", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("request_hash", sa.String(64)),
+    sa.Column("status", sa.Integer),
+    sa.Column("content_type", sa.Text),
+    sa.Column("location", sa.Text),
+    sa.Column("body", sa.LargeBinary),
     sa.Column("created_at", sa.Float),
 )
 
@@ -83,7 +106,7 @@ def engine_url(url: str) -> str:
     """``postgresql://`` means psycopg 3 (SQLAlchemy's bare default is psycopg2)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -169,8 +192,18 @@ class Store:
 
     def cache_put(self, key: str, model: str, prompt_version: str, brief_json: str) -> None:
         with self._write() as conn:
-            _insert_ignore(conn, briefs_t, {"key": key, "model": model, "prompt_version": prompt_version,
-                                            "brief": brief_json, "created_at": time.time()}, ["key"])
+            _insert_ignore(
+                conn,
+                briefs_t,
+                {
+                    "key": key,
+                    "model": model,
+                    "prompt_version": prompt_version,
+                    "brief": brief_json,
+                    "created_at": time.time(),
+                },
+                ["key"],
+            )
 
     # -- idempotency -------------------------------------------------------------------------
 
@@ -185,16 +218,28 @@ class Store:
             if row is not None and not (row.status == 0 and now - row.created_at > IDEMPOTENCY_PENDING_S):
                 return StoredResponse(row.status, row.request_hash, row.content_type, row.location, row.body)
             if row is not None:
-                conn.execute(idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key))
-            inserted = _insert_ignore(conn, idempotency_t, {
-                "owner": owner, "key": key, "request_hash": request_hash, "status": 0, "created_at": now,
-            }, ["owner", "key"])
+                conn.execute(
+                    idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
+                )
+            inserted = _insert_ignore(
+                conn,
+                idempotency_t,
+                {
+                    "owner": owner,
+                    "key": key,
+                    "request_hash": request_hash,
+                    "status": 0,
+                    "created_at": now,
+                },
+                ["owner", "key"],
+            )
             if not inserted:  # another replica inserted it first
                 return StoredResponse(0, request_hash, None, None, None)
             return None
 
-    def idempotency_finish(self, owner: str, key: str, status: int, content_type: str | None,
-                           location: str | None, body: bytes) -> None:
+    def idempotency_finish(
+        self, owner: str, key: str, status: int, content_type: str | None, location: str | None, body: bytes
+    ) -> None:
         with self._write() as conn:
             conn.execute(
                 idempotency_t.update()
@@ -204,7 +249,9 @@ class Store:
 
     def idempotency_drop(self, owner: str, key: str) -> None:
         with self._write() as conn:
-            conn.execute(idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key))
+            conn.execute(
+                idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
+            )
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -215,24 +262,48 @@ class Store:
         now = time.time()
         failed = [i for i in items if i.article is None]
         with self._write() as conn:
-            conn.execute(jobs_t.insert().values(
-                id=job_id, owner=owner, state="done" if len(failed) == len(items) else "queued", model=model,
-                total=len(items), finished=len(failed), created_at=now, updated_at=now,
-            ))
+            conn.execute(
+                jobs_t.insert().values(
+                    id=job_id,
+                    owner=owner,
+                    state="done" if len(failed) == len(items) else "queued",
+                    model=model,
+                    total=len(items),
+                    finished=len(failed),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             rows = []
             finished = 0
             for seq, item in enumerate(items):
                 row: dict[str, Any] = {
-                    "job_id": job_id, "seq": seq, "item_id": item.item_id, "source": item.source,
-                    "article": item.article, "state": "queued", "brief_key": None, "cached": False,
-                    "error_kind": None, "error": None, "attempts": 0, "finished_seq": None, "finished_at": None,
+                    "job_id": job_id,
+                    "seq": seq,
+                    "item_id": item.item_id,
+                    "source": item.source,
+                    "article": item.article,
+                    "state": "queued",
+                    "brief_key": None,
+                    "cached": False,
+                    "error_kind": None,
+                    "error": None,
+                    "attempts": 0,
+                    "finished_seq": None,
+                    "finished_at": None,
                 }
                 if item.article is None:
                     finished += 1
-                    row.update(state="failed", error_kind="input", error=item.error, finished_seq=finished, finished_at=now)
+                    row.update(
+                        state="failed",
+                        error_kind="input",
+                        error=item.error,
+                        finished_seq=finished,
+                        finished_at=now,
+                    )
                 rows.append(row)
             for start in range(0, len(rows), 500):
-                conn.execute(items_t.insert(), rows[start:start + 500])
+                conn.execute(items_t.insert(), rows[start : start + 500])
         return job_id
 
     def job(self, job_id: str) -> dict[str, Any] | None:
@@ -240,22 +311,32 @@ class Store:
             row = conn.execute(sa.select(jobs_t).where(jobs_t.c.id == job_id)).first()
             if row is None:
                 return None
-            counts = dict(conn.execute(
-                sa.select(items_t.c.state, sa.func.count()).where(items_t.c.job_id == job_id).group_by(items_t.c.state)
-            ).all())
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    sa.select(items_t.c.state, sa.func.count())
+                    .where(items_t.c.job_id == job_id)
+                    .group_by(items_t.c.state)
+                ).all()
+            )
             first_finish = conn.execute(
-                sa.select(sa.func.min(items_t.c.finished_at), sa.func.max(items_t.c.finished_at))
-                .where(items_t.c.job_id == job_id, items_t.c.state == "done")
+                sa.select(sa.func.min(items_t.c.finished_at), sa.func.max(items_t.c.finished_at)).where(
+                    items_t.c.job_id == job_id, items_t.c.state == "done"
+                )
             ).first()
         job = dict(row._mapping)
-        job["counts"] = {s: int(counts.get(s, 0)) for s in ("queued", "running", "done", "failed", "cancelled")}
-        job["first_done_at"], job["last_done_at"] = (first_finish or (None, None))
+        job["counts"] = {
+            s: int(counts.get(s, 0)) for s in ("queued", "running", "done", "failed", "cancelled")
+        }
+        job["first_done_at"], job["last_done_at"] = first_finish or (None, None)
         return job
 
     def jobs(self, owner: str, limit: int = 50) -> list[dict[str, Any]]:
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(jobs_t).where(jobs_t.c.owner == owner).order_by(jobs_t.c.created_at.desc()).limit(limit)
+                sa.select(jobs_t)
+                .where(jobs_t.c.owner == owner)
+                .order_by(jobs_t.c.created_at.desc())
+                .limit(limit)
             ).all()
         return [dict(r._mapping) for r in rows]
 
@@ -263,30 +344,57 @@ class Store:
         """Cancel every item not finished yet; a worker's later result for one is discarded."""
         now = time.time()
         with self._write() as conn:
-            job = conn.execute(_locked(sa.select(jobs_t.c.finished, jobs_t.c.state).where(jobs_t.c.id == job_id), self)).first()
+            job = conn.execute(
+                _locked(sa.select(jobs_t.c.finished, jobs_t.c.state).where(jobs_t.c.id == job_id), self)
+            ).first()
             if job is None or job.state in ("done", "cancelled"):
                 return 0
-            open_items = conn.execute(
-                sa.select(items_t.c.id).where(items_t.c.job_id == job_id, items_t.c.state.in_(("queued", "running")))
-                .order_by(items_t.c.seq)
-            ).scalars().all()
+            open_items = (
+                conn.execute(
+                    sa.select(items_t.c.id)
+                    .where(items_t.c.job_id == job_id, items_t.c.state.in_(("queued", "running")))
+                    .order_by(items_t.c.seq)
+                )
+                .scalars()
+                .all()
+            )
             for n, item in enumerate(open_items, job.finished + 1):
-                conn.execute(items_t.update().where(items_t.c.id == item).values(
-                    state="cancelled", error_kind="stopped", error="the job was cancelled before this article was briefed",
-                    claimed_by=None, lease_until=None, finished_seq=n, finished_at=now,
-                ))
-            conn.execute(jobs_t.update().where(jobs_t.c.id == job_id).values(
-                finished=job.finished + len(open_items), state="cancelled", updated_at=now))
+                conn.execute(
+                    items_t.update()
+                    .where(items_t.c.id == item)
+                    .values(
+                        state="cancelled",
+                        error_kind="stopped",
+                        error="the job was cancelled before this article was briefed",
+                        claimed_by=None,
+                        lease_until=None,
+                        finished_seq=n,
+                        finished_at=now,
+                    )
+                )
+            conn.execute(
+                jobs_t.update()
+                .where(jobs_t.c.id == job_id)
+                .values(finished=job.finished + len(open_items), state="cancelled", updated_at=now)
+            )
             return len(open_items)
 
     def finished_items(self, job_id: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """Items finished after event number ``after``, in finishing order (the event stream)."""
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(items_t.c.finished_seq, items_t.c.seq, items_t.c.item_id, items_t.c.source,
-                          items_t.c.state, items_t.c.error, items_t.c.cached)
+                sa.select(
+                    items_t.c.finished_seq,
+                    items_t.c.seq,
+                    items_t.c.item_id,
+                    items_t.c.source,
+                    items_t.c.state,
+                    items_t.c.error,
+                    items_t.c.cached,
+                )
                 .where(items_t.c.job_id == job_id, items_t.c.finished_seq > after)
-                .order_by(items_t.c.finished_seq).limit(limit)
+                .order_by(items_t.c.finished_seq)
+                .limit(limit)
             ).all()
         return [dict(r._mapping) for r in rows]
 
@@ -295,17 +403,24 @@ class Store:
         with self._read() as conn:
             if briefs:
                 query = (
-                    sa.select(items_t.c.seq, items_t.c.item_id, items_t.c.source, items_t.c.cached, briefs_t.c.brief)
+                    sa.select(
+                        items_t.c.seq, items_t.c.item_id, items_t.c.source, items_t.c.cached, briefs_t.c.brief
+                    )
                     .join(briefs_t, briefs_t.c.key == items_t.c.brief_key)
                     .where(items_t.c.job_id == job_id, items_t.c.state == "done")
                 )
             else:
-                query = (
-                    sa.select(items_t.c.seq, items_t.c.item_id, items_t.c.source, items_t.c.state,
-                              items_t.c.error_kind, items_t.c.error)
-                    .where(items_t.c.job_id == job_id, items_t.c.state.in_(("failed", "cancelled")))
-                )
-            rows = conn.execute(query.where(items_t.c.seq > after_seq).order_by(items_t.c.seq).limit(limit)).all()
+                query = sa.select(
+                    items_t.c.seq,
+                    items_t.c.item_id,
+                    items_t.c.source,
+                    items_t.c.state,
+                    items_t.c.error_kind,
+                    items_t.c.error,
+                ).where(items_t.c.job_id == job_id, items_t.c.state.in_(("failed", "cancelled")))
+            rows = conn.execute(
+                query.where(items_t.c.seq > after_seq).order_by(items_t.c.seq).limit(limit)
+            ).all()
         return [dict(r._mapping) for r in rows]
 
     # -- workers -----------------------------------------------------------------------------
@@ -318,30 +433,72 @@ class Store:
         finish or a cancel, which lock the job first."""
         now = time.time()
         with self._write() as conn:
-            stale = conn.execute(_locked(
-                sa.select(items_t.c.id, items_t.c.job_id, items_t.c.attempts)
-                .where(items_t.c.state == "running", items_t.c.lease_until < now).order_by(items_t.c.id).limit(n),
-                self, skip_locked=True,
-            )).all()
-            fresh = conn.execute(_locked(
-                sa.select(items_t.c.id, items_t.c.job_id, items_t.c.attempts)
-                .where(items_t.c.state == "queued").order_by(items_t.c.id).limit(n - len(stale)),
-                self, skip_locked=True,
-            )).all() if len(stale) < n else []
+            stale = conn.execute(
+                _locked(
+                    sa.select(items_t.c.id, items_t.c.job_id, items_t.c.attempts)
+                    .where(items_t.c.state == "running", items_t.c.lease_until < now)
+                    .order_by(items_t.c.id)
+                    .limit(n),
+                    self,
+                    skip_locked=True,
+                )
+            ).all()
+            fresh = (
+                conn.execute(
+                    _locked(
+                        sa.select(items_t.c.id, items_t.c.job_id, items_t.c.attempts)
+                        .where(items_t.c.state == "queued")
+                        .order_by(items_t.c.id)
+                        .limit(n - len(stale)),
+                        self,
+                        skip_locked=True,
+                    )
+                ).all()
+                if len(stale) < n
+                else []
+            )
             rows = [*stale, *fresh]
             for row in rows:
-                conn.execute(items_t.update().where(items_t.c.id == row.id).values(
-                    state="running", claimed_by=worker, lease_until=now + lease_s, attempts=row.attempts + 1))
-            loaded = conn.execute(
-                sa.select(items_t.c.id, items_t.c.job_id, items_t.c.item_id, items_t.c.source,
-                          items_t.c.article, jobs_t.c.model)
-                .join(jobs_t, jobs_t.c.id == items_t.c.job_id)
-                .where(items_t.c.id.in_([r.id for r in rows if r.attempts < max_attempts])).order_by(items_t.c.id)
-            ).all() if rows else []
+                conn.execute(
+                    items_t.update()
+                    .where(items_t.c.id == row.id)
+                    .values(
+                        state="running",
+                        claimed_by=worker,
+                        lease_until=now + lease_s,
+                        attempts=row.attempts + 1,
+                    )
+                )
+            loaded = (
+                conn.execute(
+                    sa.select(
+                        items_t.c.id,
+                        items_t.c.job_id,
+                        items_t.c.item_id,
+                        items_t.c.source,
+                        items_t.c.article,
+                        jobs_t.c.model,
+                    )
+                    .join(jobs_t, jobs_t.c.id == items_t.c.job_id)
+                    .where(items_t.c.id.in_([r.id for r in rows if r.attempts < max_attempts]))
+                    .order_by(items_t.c.id)
+                ).all()
+                if rows
+                else []
+            )
         for row in rows:
             if row.attempts >= max_attempts:
-                self.finish_item(worker, row.id, row.job_id, "failed", error_kind="internal", error=(
-                    f"the worker briefing this article stopped {row.attempts} times (killed or crashed); giving up"))
+                self.finish_item(
+                    worker,
+                    row.id,
+                    row.job_id,
+                    "failed",
+                    error_kind="internal",
+                    error=(
+                        f"the worker briefing this article stopped {row.attempts} times "
+                        "(killed or crashed); giving up"
+                    ),
+                )
         return [Claimed(r.id, r.job_id, r.item_id, r.source, r.article, r.model) for r in loaded]
 
     def renew(self, worker: str, item_ids: list[int], lease_s: float) -> set[int]:
@@ -349,44 +506,99 @@ class Store:
         if not item_ids:
             return set()
         with self._write() as conn:
-            conn.execute(items_t.update().where(
-                items_t.c.id.in_(item_ids), items_t.c.claimed_by == worker, items_t.c.state == "running",
-            ).values(lease_until=time.time() + lease_s))
-            return set(conn.execute(sa.select(items_t.c.id).where(
-                items_t.c.id.in_(item_ids), items_t.c.claimed_by == worker, items_t.c.state == "running",
-            )).scalars().all())
+            conn.execute(
+                items_t.update()
+                .where(
+                    items_t.c.id.in_(item_ids),
+                    items_t.c.claimed_by == worker,
+                    items_t.c.state == "running",
+                )
+                .values(lease_until=time.time() + lease_s)
+            )
+            return set(
+                conn.execute(
+                    sa.select(items_t.c.id).where(
+                        items_t.c.id.in_(item_ids),
+                        items_t.c.claimed_by == worker,
+                        items_t.c.state == "running",
+                    )
+                )
+                .scalars()
+                .all()
+            )
 
-    def finish_item(self, worker: str, item: int, job_id: str, state: str, *, brief_key: str | None = None,
-                    cached: bool = False, error_kind: str | None = None, error: str | None = None) -> bool:
+    def finish_item(
+        self,
+        worker: str,
+        item: int,
+        job_id: str,
+        state: str,
+        *,
+        brief_key: str | None = None,
+        cached: bool = False,
+        error_kind: str | None = None,
+        error: str | None = None,
+    ) -> bool:
         """Record an item's outcome if ``worker`` still holds it; False if it lost it."""
         with self._write() as conn:
             # Lock the job row first (the order every writer uses), then check the claim.
             conn.execute(_locked(sa.select(jobs_t.c.id).where(jobs_t.c.id == job_id), self)).first()
-            held = conn.execute(sa.select(items_t.c.id).where(
-                items_t.c.id == item, items_t.c.claimed_by == worker, items_t.c.state == "running")).first()
+            held = conn.execute(
+                sa.select(items_t.c.id).where(
+                    items_t.c.id == item, items_t.c.claimed_by == worker, items_t.c.state == "running"
+                )
+            ).first()
             if held is None:
                 return False
-            self._finish(conn, item, job_id, state, time.time(), brief_key=brief_key, cached=cached,
-                         error_kind=error_kind, error=error)
+            self._finish(
+                conn,
+                item,
+                job_id,
+                state,
+                time.time(),
+                brief_key=brief_key,
+                cached=cached,
+                error_kind=error_kind,
+                error=error,
+            )
             return True
 
-    def _finish(self, conn: Connection, item: int, job_id: str, state: str, now: float, **values: Any) -> None:
-        conn.execute(jobs_t.update().where(jobs_t.c.id == job_id).values(
-            finished=jobs_t.c.finished + 1,
-            state=sa.case((jobs_t.c.finished + 1 >= jobs_t.c.total, "done"), else_=jobs_t.c.state),
-            updated_at=now,
-        ))
+    def _finish(
+        self, conn: Connection, item: int, job_id: str, state: str, now: float, **values: Any
+    ) -> None:
+        conn.execute(
+            jobs_t.update()
+            .where(jobs_t.c.id == job_id)
+            .values(
+                finished=jobs_t.c.finished + 1,
+                state=sa.case((jobs_t.c.finished + 1 >= jobs_t.c.total, "done"), else_=jobs_t.c.state),
+                updated_at=now,
+            )
+        )
         number = conn.execute(sa.select(jobs_t.c.finished).where(jobs_t.c.id == job_id)).scalar()
-        conn.execute(items_t.update().where(items_t.c.id == item).values(
-            state=state, claimed_by=None, lease_until=None, finished_seq=number, finished_at=now, **values))
+        conn.execute(
+            items_t.update()
+            .where(items_t.c.id == item)
+            .values(
+                state=state, claimed_by=None, lease_until=None, finished_seq=number, finished_at=now, **values
+            )
+        )
 
     def release(self, worker: str) -> int:
         """Hand this worker's unfinished items back to the queue (graceful shutdown)."""
         with self._write() as conn:
-            result = conn.execute(items_t.update().where(items_t.c.claimed_by == worker, items_t.c.state == "running")
-                                  .values(state="queued", claimed_by=None, lease_until=None,
-                                          attempts=sa.func.max(items_t.c.attempts - 1, 0) if self.is_sqlite
-                                          else sa.func.greatest(items_t.c.attempts - 1, 0)))
+            result = conn.execute(
+                items_t.update()
+                .where(items_t.c.claimed_by == worker, items_t.c.state == "running")
+                .values(
+                    state="queued",
+                    claimed_by=None,
+                    lease_until=None,
+                    attempts=sa.func.max(items_t.c.attempts - 1, 0)
+                    if self.is_sqlite
+                    else sa.func.greatest(items_t.c.attempts - 1, 0),
+                )
+            )
             return int(result.rowcount or 0)
 
     # -- metrics -----------------------------------------------------------------------------
@@ -394,10 +606,16 @@ class Store:
     def state_counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """(jobs by state, items by state) across every replica."""
         with self._read() as conn:
-            jobs = dict(conn.execute(sa.select(jobs_t.c.state, sa.func.count()).group_by(jobs_t.c.state)).all())
-            items = dict(conn.execute(
-                sa.select(items_t.c.state, sa.func.count()).where(items_t.c.state.in_(("queued", "running")))
-                .group_by(items_t.c.state)).all())
+            jobs: dict[str, int] = dict(
+                conn.execute(sa.select(jobs_t.c.state, sa.func.count()).group_by(jobs_t.c.state)).all()
+            )
+            items: dict[str, int] = dict(
+                conn.execute(
+                    sa.select(items_t.c.state, sa.func.count())
+                    .where(items_t.c.state.in_(("queued", "running")))
+                    .group_by(items_t.c.state)
+                ).all()
+            )
         return {k: int(v) for k, v in jobs.items()}, {k: int(v) for k, v in items.items()}
 
 
@@ -422,7 +640,9 @@ def _engine(url: str, threads: int) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_size=threads, max_overflow=threads, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(
+        url, pool_size=threads, max_overflow=threads, connect_args={"check_same_thread": False, "timeout": 30}
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

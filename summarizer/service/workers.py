@@ -9,10 +9,12 @@ error record saying why. On shutdown unfinished items are handed back to the que
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
 import uuid
+from typing import Any
 
 from summarizer.batch.failures import FailureKind, kind_of
 from summarizer.errors import SummarizerError
@@ -65,7 +67,8 @@ class JobWorkers:
             await slots.acquire()
             try:
                 claimed = await self.store.run(
-                    self.store.claim, self.id, 1, self.config.lease_s, self.config.max_item_attempts)
+                    self.store.claim, self.id, 1, self.config.lease_s, self.config.max_item_attempts
+                )
             except Exception:
                 slots.release()
                 log.exception("claiming job items failed; retrying")
@@ -97,26 +100,30 @@ class JobWorkers:
             self.working.pop(item.id, None)
 
     async def _brief(self, item: Claimed) -> None:
-        finish = self.store.finish_item
         try:
             article = Article.model_validate_json(item.article)
             brief, cache = await self.briefer.brief_in_slot(article, item.model)
         except SummarizerError as exc:
-            await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed",
-                                                error_kind=kind_of(exc).value, error=redact(str(exc))))
+            await self._finish(item, "failed", error_kind=kind_of(exc).value, error=redact(str(exc)))
             return
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug must not lose the item: it ends as an error record
             log.exception("job %s item %s failed unexpectedly", item.job_id, item.item_id)
-            await self.store.run(lambda: finish(self.id, item.id, item.job_id, "failed", error_kind=FailureKind.INTERNAL.value,
-                                                error=redact(f"unexpected {type(exc).__name__}: {exc}")))
+            reason = redact(f"unexpected {type(exc).__name__}: {exc}")
+            await self._finish(item, "failed", error_kind=FailureKind.INTERNAL.value, error=reason)
             return
         key = self.briefer.key(article, item.model)
-        held = await self.store.run(lambda: finish(self.id, item.id, item.job_id, "done",
-                                                   brief_key=key, cached=cache == "hit"))
-        if not held:
-            log.info("job %s item %s: result discarded (cancelled, or claimed by another worker)", item.job_id, item.item_id)
+        if not await self._finish(item, "done", brief_key=key, cached=cache == "hit"):
+            log.info(
+                "job %s item %s: result discarded (cancelled, or claimed by another worker)",
+                item.job_id,
+                item.item_id,
+            )
+
+    async def _finish(self, item: Claimed, state: str, **outcome: Any) -> bool:
+        finish = functools.partial(self.store.finish_item, self.id, item.id, item.job_id, state, **outcome)
+        return await self.store.run(finish)
 
     async def _lease_loop(self) -> None:
         """Renew the leases of items in flight; stop working on any this worker no longer holds."""

@@ -15,10 +15,9 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve]'")
 
-from tests.service.support import ServiceProcess, model_settings, service_config  # noqa: E402
-
-from summarizer.settings import Settings  # noqa: E402
-from summarizer.testing.stub_server import RunningStub, StubConfig, stub_server  # noqa: E402
+from summarizer.settings import Settings
+from summarizer.testing.stub_server import RunningStub, StubConfig, stub_server
+from tests.service.support import ServiceProcess, model_settings, service_config
 
 
 @pytest.fixture

@@ -21,29 +21,43 @@ from summarizer.settings import Settings
 from summarizer.testing.stub_server import RunningStub
 
 PROVIDER_KEY = "sk-provider-secret-0123456789abcdef"
-SEED = (Path(__file__).resolve().parents[2] / "seeds" / "000_aeb030d6c15efacd.txt").read_text(encoding="utf-8")
+SEED = (Path(__file__).resolve().parents[2] / "seeds" / "000_aeb030d6c15efacd.txt").read_text(
+    encoding="utf-8"
+)
 
 
 def article(n: int, sentences: int = 4) -> str:
     """A distinct short article: n changes its words, so its cache key too."""
     body = " ".join(
-        f"Officials in district {n} said on Monday that the bridge number {n * 10 + i} would reopen after repairs."
+        f"Officials in district {n} said on Monday that the bridge number {n * 10 + i} "
+        "would reopen after repairs."
         for i in range(sentences)
     )
     return f"Bridge {n} to reopen\n\n{body}"
 
 
 def model_settings(stub: RunningStub, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"model": "openai/stub", "api_base": stub.api_base, "api_key": PROVIDER_KEY,
-                              "max_attempts": 1, "retry_max_wait": 0.05, **overrides}
+    values: dict[str, Any] = {
+        "model": "openai/stub",
+        "api_base": stub.api_base,
+        "api_key": PROVIDER_KEY,
+        "max_attempts": 1,
+        "retry_max_wait": 0.05,
+        **overrides,
+    }
     return Settings(**values)
 
 
 def service_config(tmp_path: Path, **overrides: Any) -> Any:
     from summarizer.service.config import ServiceSettings
 
-    values: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'service.db'}", "poll_s": 0.05,
-                              "lease_s": 3.0, "shutdown_grace_s": 2.0, **overrides}
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'service.db'}",
+        "poll_s": 0.05,
+        "lease_s": 3.0,
+        "shutdown_grace_s": 2.0,
+        **overrides,
+    }
     return ServiceSettings(**values)
 
 
@@ -59,8 +73,9 @@ def threaded_server(app: Any) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -84,15 +99,20 @@ class ServiceProcess:
         self.log = log
         env = {**env, "SUMMARIZER_SERVER_PORT": str(self.port)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "summarizer", "serve"], env=env, stdout=subprocess.DEVNULL,
-            stderr=log.open("ab"), start_new_session=True,
+            [sys.executable, "-m", "summarizer", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("ab"),
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 60) -> ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"service exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"service exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
                     return self
@@ -116,13 +136,20 @@ class ServiceProcess:
 
 def service_env(stub: RunningStub, database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
-    env.update({
-        "PYTHONPATH": str(Path(summarizer.__file__).resolve().parents[1]),
-        "SUMMARIZER_MODEL": "openai/stub", "SUMMARIZER_API_BASE": stub.api_base, "SUMMARIZER_API_KEY": PROVIDER_KEY,
-        "SUMMARIZER_MAX_ATTEMPTS": "1", "SUMMARIZER_DATABASE_URL": database_url,
-        "SUMMARIZER_SERVER_POLL_S": "0.05", "SUMMARIZER_SERVER_LEASE_S": "2", "SUMMARIZER_SERVER_SHUTDOWN_GRACE_S": "2",
-        **extra,
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(Path(summarizer.__file__).resolve().parents[1]),
+            "SUMMARIZER_MODEL": "openai/stub",
+            "SUMMARIZER_API_BASE": stub.api_base,
+            "SUMMARIZER_API_KEY": PROVIDER_KEY,
+            "SUMMARIZER_MAX_ATTEMPTS": "1",
+            "SUMMARIZER_DATABASE_URL": database_url,
+            "SUMMARIZER_SERVER_POLL_S": "0.05",
+            "SUMMARIZER_SERVER_LEASE_S": "2",
+            "SUMMARIZER_SERVER_SHUTDOWN_GRACE_S": "2",
+            **extra,
+        }
+    )
     return env
 
 

@@ -22,7 +22,12 @@ def _auth(key: str) -> dict[str, str]:
 
 def test_with_keys_every_v1_call_needs_a_valid_bearer_key(make_client: Any) -> None:
     client = make_client(keys=f"{KEY_A},{KEY_B}")
-    for headers in ({}, _auth("wrong-key-000000"), {"authorization": KEY_A}, {"authorization": "Basic " + KEY_A}):
+    for headers in (
+        {},
+        _auth("wrong-key-000000"),
+        {"authorization": KEY_A},
+        {"authorization": "Basic " + KEY_A},
+    ):
         response = client.post("/v1/briefs", json={"text": article(1)}, headers=headers)
         assert response.status_code == 401, headers
         assert response.headers["www-authenticate"].startswith("Bearer")
@@ -51,10 +56,14 @@ def test_a_key_sees_only_its_own_jobs(make_client: Any) -> None:
         assert client.get(path, headers=_auth(KEY_B)).status_code == 404, path
     assert client.delete(location, headers=_auth(KEY_B)).status_code == 404
     assert client.get("/v1/jobs", headers=_auth(KEY_B)).json() == {"jobs": []}
-    assert [j["id"] for j in client.get("/v1/jobs", headers=_auth(KEY_A)).json()["jobs"]] == [created.json()["id"]]
+    assert [j["id"] for j in client.get("/v1/jobs", headers=_auth(KEY_A)).json()["jobs"]] == [
+        created.json()["id"]
+    ]
 
 
-def test_no_key_in_logs_responses_or_the_database(make_client: Any, caplog: Any, tmp_path: Path, stub: Any) -> None:
+def test_no_key_in_logs_responses_or_the_database(
+    make_client: Any, caplog: Any, tmp_path: Path, stub: Any
+) -> None:
     from tests.service.support import fault
 
     caplog.set_level(logging.DEBUG)
@@ -62,7 +71,9 @@ def test_no_key_in_logs_responses_or_the_database(make_client: Any, caplog: Any,
     client.post("/v1/briefs", json={"text": article(3)}, headers=_auth(KEY_A))
     fault(stub, "401", times=3)
     failed = client.post("/v1/briefs", json={"text": article(4)}, headers=_auth(KEY_A))
-    job = client.post("/v1/jobs", json=[{"text": article(5)}], headers={**_auth(KEY_A), "idempotency-key": "k1"})
+    job = client.post(
+        "/v1/jobs", json=[{"text": article(5)}], headers={**_auth(KEY_A), "idempotency-key": "k1"}
+    )
     client.get(job.headers["location"], headers=_auth(KEY_A))
     client.post("/v1/briefs", json={"text": article(3)}, headers=_auth("not-a-key-but-looks-secret"))
     assert failed.status_code == 502
@@ -92,6 +103,7 @@ def test_past_the_queue_limit_requests_get_429_at_once(tmp_path: Path, stub: Any
 
     async def burst(base: str) -> list[tuple[int, float, dict[str, str]]]:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+
             async def one(n: int) -> tuple[int, float, dict[str, str]]:
                 started = time.perf_counter()
                 response = await http.post("/v1/briefs", json={"text": article(100 + n)})

@@ -20,9 +20,9 @@ def test_json_body_returns_the_brief_with_grounded_offsets(client: Any, stub: An
     brief = Brief.model_validate_json(response.text)
     assert brief.metadata.source == "bridge-1"
     spans = brief.metadata.grounding.spans
-    assert spans and all(text[s.start:s.end] for s in spans)
+    assert spans and all(text[s.start : s.end] for s in spans)
     first = next(s for s in spans if s.item == "key_developments[0].evidence")
-    assert text[first.start:first.end] == brief.key_developments[0].evidence
+    assert text[first.start : first.end] == brief.key_developments[0].evidence
     assert stub.state.requests == 1
 
 
@@ -59,7 +59,10 @@ def test_raw_text_bodies(client: Any, media: str) -> None:
 
 def test_html_body_is_extracted(client: Any) -> None:
     paragraphs = "".join(f"<p>{s}.</p>" for s in article(5).split(". "))
-    page = f"<html><head><title>Bridge</title><script>alert(1)</script></head><body><nav>Home</nav><article>{paragraphs}</article></body></html>"
+    page = (
+        "<html><head><title>Bridge</title><script>alert(1)</script></head>"
+        f"<body><nav>Home</nav><article>{paragraphs}</article></body></html>"
+    )
     response = client.post("/v1/briefs?include=article", content=page, headers={"content-type": "text/html"})
     assert response.status_code == 200, response.text
     payload = response.json()
@@ -74,7 +77,9 @@ def test_accept_markdown(client: Any) -> None:
     assert response.headers["content-type"].startswith("text/markdown")
     assert response.text.startswith("# ")
     assert "## Key developments" in response.text
-    json_wins = client.post("/v1/briefs", json={"text": article(6)}, headers={"accept": "application/json, text/markdown;q=0.5"})
+    json_wins = client.post(
+        "/v1/briefs", json={"text": article(6)}, headers={"accept": "application/json, text/markdown;q=0.5"}
+    )
     assert json_wins.headers["content-type"] == "application/json"
 
 
@@ -89,24 +94,31 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def test_malformed_json_is_400(client: Any) -> None:
-    _problem(client.post("/v1/briefs", content=b'{"text": ', headers={"content-type": "application/json"}), 400)
+    _problem(
+        client.post("/v1/briefs", content=b'{"text": ', headers={"content-type": "application/json"}), 400
+    )
 
 
-@pytest.mark.parametrize("payload, fragment", [
-    ({"title": "no text"}, "exactly one of 'text' or 'html'"),
-    ({"text": "x", "html": "<p>x</p>"}, "exactly one of"),
-    ({"text": "   \n "}, "empty article"),
-    ({"html": "<html><body><nav>Home | About</nav></body></html>"}, "no article text found"),
-    ({"text": "fine", "published": "not a date"}, "published"),
-    (["a list"], "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ({"title": "no text"}, "exactly one of 'text' or 'html'"),
+        ({"text": "x", "html": "<p>x</p>"}, "exactly one of"),
+        ({"text": "   \n "}, "empty article"),
+        ({"html": "<html><body><nav>Home | About</nav></body></html>"}, "no article text found"),
+        ({"text": "fine", "published": "not a date"}, "published"),
+        (["a list"], "expected a JSON object"),
+    ],
+)
 def test_bad_articles_are_422_with_the_cli_message(client: Any, payload: Any, fragment: str) -> None:
     body = _problem(client.post("/v1/briefs", json=payload), 422)
     assert fragment in body["detail"]
 
 
 def test_binary_text_body_is_422(client: Any) -> None:
-    body = _problem(client.post("/v1/briefs", content=b"\x00\x01\x02binary", headers={"content-type": "text/plain"}), 422)
+    body = _problem(
+        client.post("/v1/briefs", content=b"\x00\x01\x02binary", headers={"content-type": "text/plain"}), 422
+    )
     assert "binary" in body["detail"]
 
 
@@ -116,7 +128,10 @@ def test_unsupported_media_type_is_415(client: Any) -> None:
 
 def test_body_over_the_limit_is_413(make_client: Any, stub: Any) -> None:
     client = make_client(max_body_bytes=1000)
-    body = _problem(client.post("/v1/briefs", content=("word " * 400).encode(), headers={"content-type": "text/plain"}), 413)
+    body = _problem(
+        client.post("/v1/briefs", content=("word " * 400).encode(), headers={"content-type": "text/plain"}),
+        413,
+    )
     assert "1,000" in body["detail"]
     assert stub.state.requests == 0
 
@@ -128,7 +143,9 @@ def test_article_over_the_character_limit_is_413(make_client: Any, stub: Any) ->
 
 
 @pytest.mark.parametrize("outcome, status", [("500", 502), ("not-schema", 502), ("401", 502)])
-def test_model_failures_are_502_and_never_leak_the_provider_key(client: Any, stub: Any, outcome: str, status: int) -> None:
+def test_model_failures_are_502_and_never_leak_the_provider_key(
+    client: Any, stub: Any, outcome: str, status: int
+) -> None:
     fault(stub, outcome, times=5)
     response = client.post("/v1/briefs", json={"text": article(8)})
     body = _problem(response, status)
@@ -178,7 +195,9 @@ def test_metrics_count_requests_tokens_and_cache(client: Any) -> None:
     assert 'summarizer_http_requests_total{method="POST",route="/v1/briefs",status="200"} 2.0' in text
     assert 'summarizer_cache_lookups_total{result="hit"} 1.0' in text
     assert 'summarizer_briefs_total{outcome="briefed",via="request"} 1.0' in text
-    prompt_tokens = next(line for line in text.splitlines() if line.startswith('summarizer_model_tokens_total{kind="prompt"}'))
+    prompt_tokens = next(
+        line for line in text.splitlines() if line.startswith('summarizer_model_tokens_total{kind="prompt"}')
+    )
     assert float(prompt_tokens.split()[-1]) > 0
     assert "summarizer_http_request_duration_seconds_bucket" in text
     assert "summarizer_queue_depth 0.0" in text

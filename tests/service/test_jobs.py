@@ -11,7 +11,9 @@ from tests.service.support import article, wait_for
 
 
 def _done(client: Any, location: str, timeout: float = 30) -> dict[str, Any]:
-    return dict(wait_for(lambda: (s := client.get(location).json())["state"] in ("done", "cancelled") and s, timeout))
+    return dict(
+        wait_for(lambda: (s := client.get(location).json())["state"] in ("done", "cancelled") and s, timeout)
+    )
 
 
 def _jsonl(response: Any) -> list[dict[str, Any]]:
@@ -58,7 +60,9 @@ def test_a_json_array_job_ends_with_a_brief_or_an_error_per_record(client: Any, 
 
 def test_a_jsonl_job_keeps_a_broken_line_as_an_error(client: Any) -> None:
     lines = [json.dumps({"text": article(10)}), "{not json", "", json.dumps({"id": "x", "text": article(11)})]
-    created = client.post("/v1/jobs", content="\n".join(lines).encode(), headers={"content-type": "application/x-ndjson"})
+    created = client.post(
+        "/v1/jobs", content="\n".join(lines).encode(), headers={"content-type": "application/x-ndjson"}
+    )
     assert created.status_code == 202, created.text
     _done(client, created.headers["location"])
     briefs = _jsonl(client.get(created.headers["location"] + "/briefs"))
@@ -76,12 +80,15 @@ def test_identical_articles_in_a_job_are_briefed_once(client: Any, stub: Any) ->
     assert sorted(cached) == [False, True, True, True]
 
 
-@pytest.mark.parametrize("body, media, status", [
-    (b"[]", "application/json", 422),
-    (b'{"text": "one object"}', "application/json", 422),
-    (b"[{", "application/json", 400),
-    (b"<articles/>", "application/xml", 415),
-])
+@pytest.mark.parametrize(
+    "body, media, status",
+    [
+        (b"[]", "application/json", 422),
+        (b'{"text": "one object"}', "application/json", 422),
+        (b"[{", "application/json", 400),
+        (b"<articles/>", "application/xml", 415),
+    ],
+)
 def test_bad_job_bodies(client: Any, body: bytes, media: str, status: int) -> None:
     response = client.post("/v1/jobs", content=body, headers={"content-type": media})
     assert response.status_code == status, response.text
@@ -110,7 +117,9 @@ def test_briefs_are_available_while_the_job_runs(make_client: Any, stub: Any) ->
 
 
 def test_events_stream_progress_and_resume_after_last_event_id(client: Any) -> None:
-    created = client.post("/v1/jobs", json=[{"id": f"e{n}", "text": article(40 + n)} for n in range(4)] + [{"id": "bad"}])
+    created = client.post(
+        "/v1/jobs", json=[{"id": f"e{n}", "text": article(40 + n)} for n in range(4)] + [{"id": "bad"}]
+    )
     location = created.headers["location"]
     with client.stream("GET", location + "/events") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
@@ -140,7 +149,9 @@ def test_cancel_stops_the_job_and_accounts_for_every_article(make_client: Any, s
     assert counts["queued"] == counts["running"] == 0
     assert counts["done"] + counts["cancelled"] == 6 and counts["cancelled"] >= 3
     errors = _jsonl(client.get(location + "/errors"))
-    assert {(e["status"], e["kind"]) for e in errors} == {("cancelled", "stopped")} and len(errors) == counts["cancelled"]
+    assert {(e["status"], e["kind"]) for e in errors} == {("cancelled", "stopped")} and len(errors) == counts[
+        "cancelled"
+    ]
     requests = stub.state.requests
     import time
 

@@ -22,7 +22,7 @@ CHROMIUM = os.environ.get("SUMMARIZER_CHROMIUM") or shutil.which("chromium") or 
 # the third item's evidence below the fold of the article pane, so the page has to scroll to it.
 LONG = " ".join(["the committee heard evidence from engineers, residents and the transport authority"] * 30)
 XSS_ARTICLE = (
-    "Council <script>window.__xss = 1</script> votes <img src=x onerror=\"window.__xss = 2\"> on bridge\n\n"
+    'Council <script>window.__xss = 1</script> votes <img src=x onerror="window.__xss = 2"> on bridge\n\n'
     f"The city council said on Monday that it would vote on the bridge repairs after {LONG}. "
     "The mayor said on Tuesday that the budget had been agreed. "
     "Engineers warned on Wednesday that the bridge could close again. "
@@ -32,11 +32,15 @@ XSS_ARTICLE = (
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
+    )
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)")
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         try:
             yield launched
         finally:
@@ -70,8 +74,10 @@ def test_brief_appears_and_an_item_click_highlights_its_exact_evidence(browser: 
     assert mark.inner_text() == evidence  # exactly the span the offsets point to
     assert page.evaluate("document.getElementById('article-pane').scrollTop") > 0
     in_view = mark.evaluate(
-        "m => { const r = m.getBoundingClientRect(), p = document.getElementById('article-pane').getBoundingClientRect();"
-        " return r.top >= p.top - 1 && r.bottom <= p.bottom + 1; }")
+        "m => { const r = m.getBoundingClientRect(),"
+        " p = document.getElementById('article-pane').getBoundingClientRect();"
+        " return r.top >= p.top - 1 && r.bottom <= p.bottom + 1; }"
+    )
     assert in_view, "the article pane did not scroll to the evidence"
     assert page.locator(".item.active").count() == 1
     # the article's markup is text, never executed
@@ -94,11 +100,15 @@ def test_a_summary_sentence_highlights_the_article_sentences_behind_it(browser: 
     assert page.locator("#summary .sentence.active").count() == 1
 
 
-def test_an_uploaded_html_article_is_extracted_and_highlighted(browser: Any, site: str, tmp_path: Path) -> None:
+def test_an_uploaded_html_article_is_extracted_and_highlighted(
+    browser: Any, site: str, tmp_path: Path
+) -> None:
     paragraphs = "".join(f"<p>{sentence}.</p>" for sentence in article(7).split("\n\n")[1].split(". "))
     page_file = tmp_path / "bridge.html"
-    page_file.write_text(f"<html><head><title>Bridge 7</title></head><body><nav>Home</nav><article>{paragraphs}"
-                         "<img src=x onerror=\"window.__xss = 3\"></article></body></html>")
+    page_file.write_text(
+        f"<html><head><title>Bridge 7</title></head><body><nav>Home</nav><article>{paragraphs}"
+        '<img src=x onerror="window.__xss = 3"></article></body></html>'
+    )
     page = browser.new_page()
     page.goto(site + "/")
     page.set_input_files("#article-file", str(page_file))
@@ -128,7 +138,9 @@ def test_jobs_view_shows_live_progress(browser: Any, stub: Any, tmp_path: Path) 
 
     stub.state.config.latency = 0.4  # one at a time: the job runs for about 2 s
     records = tmp_path / "articles.jsonl"
-    records.write_text("\n".join(json.dumps({"id": f"j{n}", "text": article(200 + n)}) for n in range(5)) + "\n")
+    records.write_text(
+        "\n".join(json.dumps({"id": f"j{n}", "text": article(200 + n)}) for n in range(5)) + "\n"
+    )
     with threaded_server(create_app(service_config(tmp_path, concurrency=1), model_settings(stub))) as site:
         _follow_a_job(browser, site, records)
 

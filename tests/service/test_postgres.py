@@ -26,7 +26,9 @@ from tests.service.support import ServiceProcess, article, free_port, service_en
 
 
 def _bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or ([shutil.which(name)] if shutil.which(name) else [])
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or (
+        [shutil.which(name)] if shutil.which(name) else []
+    )
     return found[-1] if found else None
 
 
@@ -60,11 +62,24 @@ def postgres() -> Iterator[str]:
         shutil.chown(sockets, "postgres", "postgres")
     try:
         run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        run(pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "30", "-o",
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start")
+        run(
+            pg_ctl,
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            "start",
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"could not start PostgreSQL: {getattr(exc, 'stderr', b'').decode(errors='replace')[-500:]}")
+        pytest.skip(
+            f"could not start PostgreSQL: {getattr(exc, 'stderr', b'').decode(errors='replace')[-500:]}"
+        )
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
@@ -94,7 +109,7 @@ def test_replicas_starting_together_migrate_once(database: str) -> None:
     def migrate(store: Store) -> None:
         try:
             store.migrate()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=migrate, args=(s,)) for s in stores]
@@ -134,11 +149,20 @@ def test_the_app_on_postgres(make_client: Any, database: str, stub: Any) -> None
     client = make_client(database_url=database)
     assert client.post("/v1/briefs", json={"text": article(1)}).headers["x-summarizer-cache"] == "miss"
     assert client.post("/v1/briefs", json={"text": article(1)}).headers["x-summarizer-cache"] == "hit"
-    created = client.post("/v1/jobs", json=[{"id": f"p{n}", "text": article(n)} for n in range(6)],
-                          headers={"idempotency-key": "pg-job"})
+    created = client.post(
+        "/v1/jobs",
+        json=[{"id": f"p{n}", "text": article(n)} for n in range(6)],
+        headers={"idempotency-key": "pg-job"},
+    )
     location = created.headers["location"]
-    assert client.post("/v1/jobs", json=[{"id": f"p{n}", "text": article(n)} for n in range(6)],
-                       headers={"idempotency-key": "pg-job"}).headers["location"] == location
+    assert (
+        client.post(
+            "/v1/jobs",
+            json=[{"id": f"p{n}", "text": article(n)} for n in range(6)],
+            headers={"idempotency-key": "pg-job"},
+        ).headers["location"]
+        == location
+    )
     status = wait_for(lambda: (s := client.get(location).json())["state"] == "done" and s)
     assert status["counts"]["done"] == 6
     assert stub.state.requests == 6  # article 1 came from the cache
@@ -153,7 +177,8 @@ def _metric(url: str, name: str) -> float:
 
 
 def test_two_replicas_share_one_database_and_brief_every_item_exactly_once(
-        tmp_path: Path, database: str, stub: Any, processes: list[ServiceProcess]) -> None:
+    tmp_path: Path, database: str, stub: Any, processes: list[ServiceProcess]
+) -> None:
     stub.state.config.latency = 0.2
     env = service_env(stub, database, SUMMARIZER_SERVER_CONCURRENCY="4")
     a = ServiceProcess(env, tmp_path / "a.log")
@@ -164,12 +189,16 @@ def test_two_replicas_share_one_database_and_brief_every_item_exactly_once(
     total = 60
     created = httpx.post(a.url + "/v1/jobs", json=[{"id": f"k{n}", "text": article(n)} for n in range(total)])
     path = created.headers["location"]
-    status = wait_for(lambda: (s := httpx.get(b.url + path).json())["state"] == "done" and s, timeout=90, every=0.2)
+    status = wait_for(
+        lambda: (s := httpx.get(b.url + path).json())["state"] == "done" and s, timeout=90, every=0.2
+    )
     assert status["counts"]["done"] == total
     briefs = [json.loads(line) for line in httpx.get(b.url + path + "/briefs").text.splitlines()]
     assert sorted(x["id"] for x in briefs) == sorted(f"k{n}" for n in range(total))
     events = httpx.get(a.url + path + "/events", timeout=10).text
-    assert [int(line[4:]) for line in events.splitlines() if line.startswith("id: ")] == list(range(1, total + 1))
+    assert [int(line[4:]) for line in events.splitlines() if line.startswith("id: ")] == list(
+        range(1, total + 1)
+    )
     assert stub.state.requests == total  # no article went to the model twice
     by_a = _metric(a.url, 'summarizer_briefs_total{outcome="briefed",via="job"}')
     by_b = _metric(b.url, 'summarizer_briefs_total{outcome="briefed",via="job"}')

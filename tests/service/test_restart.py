@@ -15,7 +15,9 @@ from tests.service.support import ServiceProcess, article, service_env, wait_for
 
 
 def _all_done(url: str, timeout: float = 60) -> dict[str, Any]:
-    return dict(wait_for(lambda: (s := httpx.get(url, timeout=5).json())["state"] == "done" and s, timeout, every=0.2))
+    return dict(
+        wait_for(lambda: (s := httpx.get(url, timeout=5).json())["state"] == "done" and s, timeout, every=0.2)
+    )
 
 
 def _article_requests(stub: Any) -> Counter[str]:
@@ -30,14 +32,18 @@ def _article_requests(stub: Any) -> Counter[str]:
     return seen
 
 
-def test_kill_9_mid_job_then_restart_briefs_every_item_exactly_once(tmp_path: Path, stub: Any, processes: list[ServiceProcess]) -> None:
+def test_kill_9_mid_job_then_restart_briefs_every_item_exactly_once(
+    tmp_path: Path, stub: Any, processes: list[ServiceProcess]
+) -> None:
     stub.state.config.latency = 0.3
     env = service_env(stub, f"sqlite:///{tmp_path / 'service.db'}", SUMMARIZER_SERVER_CONCURRENCY="4")
     first = ServiceProcess(env, tmp_path / "first.log")
     processes.append(first)
     first.wait_ready()
     total = 40
-    created = httpx.post(first.url + "/v1/jobs", json=[{"id": f"k{n}", "text": article(n)} for n in range(total)])
+    created = httpx.post(
+        first.url + "/v1/jobs", json=[{"id": f"k{n}", "text": article(n)} for n in range(total)]
+    )
     assert created.status_code == 202
     path = created.headers["location"]
     wait_for(lambda: httpx.get(first.url + path).json()["counts"]["done"] >= 8, every=0.1)
@@ -69,14 +75,23 @@ def httpx_done_count(tmp_path: Path) -> int:
         return int(db.execute("SELECT count(*) FROM items WHERE state = 'done'").fetchone()[0])
 
 
-def test_sigterm_finishes_or_hands_back_work_and_exits_promptly(tmp_path: Path, stub: Any, processes: list[ServiceProcess]) -> None:
+def test_sigterm_finishes_or_hands_back_work_and_exits_promptly(
+    tmp_path: Path, stub: Any, processes: list[ServiceProcess]
+) -> None:
     stub.state.config.latency = 0.5
-    env = service_env(stub, f"sqlite:///{tmp_path / 'service.db'}", SUMMARIZER_SERVER_CONCURRENCY="2",
-                      SUMMARIZER_SERVER_SHUTDOWN_GRACE_S="1", SUMMARIZER_SERVER_LEASE_S="60")
+    env = service_env(
+        stub,
+        f"sqlite:///{tmp_path / 'service.db'}",
+        SUMMARIZER_SERVER_CONCURRENCY="2",
+        SUMMARIZER_SERVER_SHUTDOWN_GRACE_S="1",
+        SUMMARIZER_SERVER_LEASE_S="60",
+    )
     service = ServiceProcess(env, tmp_path / "service.log")
     processes.append(service)
     service.wait_ready()
-    created = httpx.post(service.url + "/v1/jobs", json=[{"id": f"k{n}", "text": article(n)} for n in range(20)])
+    created = httpx.post(
+        service.url + "/v1/jobs", json=[{"id": f"k{n}", "text": article(n)} for n in range(20)]
+    )
     path = created.headers["location"]
     wait_for(lambda: httpx.get(service.url + path).json()["counts"]["done"] >= 2, every=0.1)
     started = time.monotonic()
