@@ -181,7 +181,22 @@ function highlight(spans, node) {
   const pane = $("article-text");
   pane.replaceChildren(...parts);
   const first = document.getElementById("evidence");
-  if (first) first.scrollIntoView({ block: "center", behavior: "instant" });
+  if (first) reveal(first);
+}
+
+// Scroll the article pane (not the whole page) so the mark sits in its middle; where the pane
+// does not scroll on its own (narrow screens), scroll the page instead.
+function reveal(mark) {
+  const box = $("article-pane");
+  if (box.scrollHeight <= box.clientHeight + 1) {
+    mark.scrollIntoView({ block: "center", behavior: "instant" });
+    return;
+  }
+  const top = box.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 100) box.scrollIntoView({ block: "start", behavior: "instant" });
+  const markBox = mark.getBoundingClientRect();
+  const paneBox = box.getBoundingClientRect();
+  box.scrollTop += markBox.top - paneBox.top - (box.clientHeight - Math.min(markBox.height, box.clientHeight)) / 2;
 }
 
 // -- jobs ------------------------------------------------------------------------------------
