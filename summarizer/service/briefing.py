@@ -2,16 +2,14 @@
 
 Both ``POST /v1/briefs`` and the job workers come through here, so the cache rule, the model
 slots (``concurrency`` calls in flight per process) and the metrics have one home. A brief is
-cached under everything that changes it: the article's exact text, title and date (its offsets
-and the prompt depend on them), the model, the prompt version and the settings that change the
-answer.
+cached under the same work key as ``summarizer run`` uses (``summarizer.batch.manifest``):
+everything of the article that reaches the prompt or the brief, the model, the prompt version
+and the settings that shape the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import math
 import threading
@@ -20,6 +18,7 @@ from collections.abc import Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal, TypeVar
 
+from summarizer.batch.manifest import work_key
 from summarizer.models import Article, Brief
 from summarizer.service.metrics import Metrics
 from summarizer.service.store import Store
@@ -29,16 +28,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CacheResult = Literal["hit", "miss"]
-# Settings that change what the model answers or what the pipeline keeps.
-OUTPUT_SETTINGS = (
-    "mode",
-    "temperature",
-    "max_tokens",
-    "reasks",
-    "strict",
-    "constrain_evidence",
-    "context_tokens",
-)
 
 
 class QueueFull(Exception):
@@ -51,21 +40,6 @@ class QueueFull(Exception):
         )
         self.waiting = waiting
         self.retry_after = retry_after
-
-
-def cache_key(article: Article, model: str, prompt_version: str, settings: Settings) -> str:
-    title = (article.title or "").strip()
-    if title and article.text.lstrip().lstrip("#").lstrip().startswith(title):
-        title = ""  # a title the text begins with (a text file's first line) is not sent twice
-    payload = {
-        "text": article.text,
-        "title": title or None,
-        "published": article.published.isoformat() if article.published else None,
-        "model": model,
-        "prompt_version": prompt_version,
-        **{name: getattr(settings, name) for name in OUTPUT_SETTINGS},
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 class Briefer:
@@ -102,7 +76,7 @@ class Briefer:
         return self.settings if not model else self.settings.model_copy(update={"model": model})
 
     def key(self, article: Article, model: str | None) -> str:
-        return cache_key(article, model or self.model, self.prompt_version, self.settings_for(model))
+        return work_key(article, model or self.model, self.prompt_version, self.settings_for(model))
 
     def admit(self) -> AbstractContextManager[None]:
         """One of ``concurrency + queue_limit`` places for a brief request (released on exit),

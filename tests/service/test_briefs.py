@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,13 +28,32 @@ def test_json_body_returns_the_brief_with_grounded_offsets(client: Any, stub: An
 
 
 def test_same_article_again_is_a_cache_hit_without_a_model_call(client: Any, stub: Any) -> None:
-    first = client.post("/v1/briefs", json={"text": article(2)})
+    first = client.post("/v1/briefs", json={"text": article(2), "id": "first"})
     assert first.headers["x-summarizer-cache"] == "miss"
-    second = client.post("/v1/briefs", content=article(2).encode(), headers={"content-type": "text/plain"})
+    second = client.post("/v1/briefs", json={"text": article(2), "id": "second"})
     assert second.status_code == 200
     assert second.headers["x-summarizer-cache"] == "hit"
     assert stub.state.requests == 1
-    assert Brief.model_validate_json(second.text).headline == Brief.model_validate_json(first.text).headline
+    brief = Brief.model_validate_json(second.text)
+    assert brief.headline == Brief.model_validate_json(first.text).headline
+    assert brief.metadata.source == "second"  # the stored brief, named for this request
+    raw = client.post("/v1/briefs", content=article(2).encode(), headers={"content-type": "text/plain"})
+    raw_again = client.post("/v1/briefs", content=article(2).encode(), headers={"content-type": "text/plain"})
+    assert raw_again.headers["x-summarizer-cache"] == "hit" and raw.status_code == 200
+
+
+def test_a_text_body_has_the_work_key_summarizer_run_gives_the_same_txt_file(
+    client: Any, tmp_path: Path
+) -> None:
+    from summarizer.batch.inputs import read_article, text_article
+    from summarizer.batch.manifest import work_key
+    from summarizer.brief.prompts import prompt_version
+
+    service = client.app.state.service
+    path = tmp_path / "bridge.txt"
+    path.write_text(article(12), encoding="utf-8")
+    from_run = work_key(read_article(path), service.briefer.model, prompt_version(), service.settings)
+    assert service.briefer.key(text_article(article(12), "request body"), None) == from_run
 
 
 def test_cache_key_includes_the_output_settings(make_client: Any, stub: Any) -> None:
