@@ -146,3 +146,27 @@ def test_a_failed_request_does_not_burn_its_idempotency_key(client: Any, stub: A
     assert client.post("/v1/briefs", json={"text": article(8)}, headers=headers).status_code == 502
     retried = client.post("/v1/briefs", json={"text": article(8)}, headers=headers)
     assert retried.status_code == 200 and "idempotent-replayed" not in retried.headers
+
+
+def test_a_repeat_while_the_first_request_runs_is_409(tmp_path: Path, stub: Any) -> None:
+    from summarizer.service.app import create_app
+
+    stub.state.config.latency = 0.8
+    app = create_app(service_config(tmp_path), model_settings(stub))
+    headers = {"idempotency-key": "slow-1"}
+
+    async def twice(base: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            first = asyncio.create_task(http.post("/v1/briefs", json={"text": article(9)}, headers=headers))
+            await asyncio.sleep(0.3)
+            second = await http.post("/v1/briefs", json={"text": article(9)}, headers=headers)
+            third = await http.post("/v1/briefs", json={"text": article(9)}, headers=headers)  # still running
+            return [await first, second, third]
+
+    with threaded_server(app) as base:
+        first, second, _ = asyncio.run(twice(base))
+        replay = httpx.post(base + "/v1/briefs", json={"text": article(9)}, headers=headers)
+    assert first.status_code == 200
+    assert second.status_code == 409 and second.headers["retry-after"] == "1"
+    assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
+    assert stub.state.requests == 1
