@@ -127,8 +127,12 @@ def test_a_misattributed_summary_sentence_is_dropped_and_reported():
     assert grounder.report.summary_checked == 2 and grounder.report.summary_passed == 1
 
 
-def test_with_no_backed_summary_sentence_the_lead_stands_in():
-    brief, grounder = _ground(_draft(summary=[{"text": "Aliens landed in Paris.", "support": [1]}]))
+def test_with_no_backed_summary_sentence_nor_development_the_lead_stands_in():
+    draft = _draft(
+        developments=[{"sentence": 1, "what": "Martians will build a bridge."}],
+        summary=[{"text": "Aliens landed in Paris.", "support": [1]}],
+    )
+    brief, grounder = _ground(draft)
     assert brief["summary"].startswith("The city will build a new bridge")
     assert any(r.item == "summary" for r in grounder.report.rewritten)
 
@@ -178,3 +182,23 @@ def test_a_warning_that_only_copies_its_sentences_opening_is_reworded_from_the_a
     brief, grounder = _ground(copied)
     assert brief["warnings"][0].about == "drivers that the old road would close if the river rose"
     assert grounder.report.rewritten[0].item == "warnings[0].about"
+
+
+def test_with_no_backed_summary_sentence_the_checked_developments_stand_in():
+    draft = _draft(
+        developments=[{"sentence": 1, "what": "The city will build a new bridge in Springfield."}],
+        summary=[{"text": "Aliens landed in Paris.", "support": [1]}],
+    )
+    brief, grounder = _ground(draft)
+    assert brief["summary"] == "The city will build a new bridge in Springfield."
+    assert "developments stand in" in grounder.report.rewritten[-1].reason
+
+
+def test_a_summary_item_holding_several_sentences_is_checked_sentence_by_sentence():
+    draft = _draft(summary=[{
+        "text": "Officials announced a new bridge in Springfield on Monday. Aliens landed in Paris.",
+        "support": [1],
+    }])
+    brief, grounder = _ground(draft)
+    assert brief["summary"] == "Officials announced a new bridge in Springfield on Monday."
+    assert grounder.report.summary_checked == 2 and grounder.report.dropped[0].text == "Aliens landed in Paris."

@@ -19,7 +19,7 @@ from typing import Any
 from summarizer.brief import net, support
 from summarizer.brief.dates import resolve
 from summarizer.brief.draft import MAX_SUMMARY_SENTENCES, BriefDraft, Plan
-from summarizer.brief.sentences import Sentence
+from summarizer.brief.sentences import Sentence, split_text
 from summarizer.errors import GroundingError
 from summarizer.models import (
     Article,
@@ -187,7 +187,8 @@ _NOT_PLACES = re.compile(
 _QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,}?)[\"\u201d]|(?:^|[\s(:])'([^']{12,}?)'(?!\w)")
 _AFTER_VERB = re.compile(rf"\b(?:{net._REPORTING})\b\s*(?:that\s+|:\s*)?", re.IGNORECASE)
 _WARNED_OF = re.compile(
-    r"\b(?:warn\w*|caution\w*|threat\w*|urg\w+)\b(?:\s+(?:of|that|against|about))?\s+", re.IGNORECASE
+    r"\b(?:warn(?:s|ed)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?\s+",
+    re.IGNORECASE,
 )
 _CONDITION = re.compile(r"\b(?:if|unless)\b[^,.;:]{3,140}", re.IGNORECASE)
 _AUDIENCE = re.compile(
@@ -195,6 +196,15 @@ _AUDIENCE = re.compile(
     re.IGNORECASE,
 )
 _NEAR_REPEAT = 0.85
+
+
+def _sentence(text: str) -> str:
+    return text if text[-1:] in ".!?'\"\u2019\u201d" else text + "."
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence of running text, not a title line or a caption: ends like a sentence."""
+    return len(text) >= 40 and text.rstrip()[-1:] in ".!?\"'\u201d\u2019"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -262,6 +272,7 @@ class Grounder:
         self.suspects = suspects
         self.withheld = {s.number for s, _ in suspects}
         self.report = GroundingReport()
+        self._backed_developments: list[tuple[str, int]] = []  # (the model's checked wording, sentence)
 
     def sentence(self, number: int) -> Sentence:
         return self.by_number[number]
@@ -284,8 +295,16 @@ class Grounder:
         return self._check(text, refs)
 
     def summary_candidates(self, drafts: list[tuple[Plan, BriefDraft]]) -> list[tuple[str, list[int], support.Verdict]]:
-        """The summary sentences to check: a long article's parts take turns (first sentences first)."""
-        queues = [[(s.text, [n for n in dict.fromkeys(s.support) if self._usable(n)]) for s in d.summary] for _, d in drafts]
+        """The summary sentences to check, one sentence each (a model that packs several into one
+        item has each checked on its own); a long article's parts take turns, first sentences first."""
+        queues = [
+            [
+                (sentence, [n for n in dict.fromkeys(s.support) if self._usable(n)])
+                for s in d.summary
+                for sentence in split_text(s.text)
+            ]
+            for _, d in drafts
+        ]
         chosen: list[tuple[str, list[int]]] = []
         while any(queues) and len(chosen) < MAX_SUMMARY_SENTENCES:
             for queue in queues:
@@ -358,11 +377,14 @@ class Grounder:
                     self.report.dropped.append(Dropped(item=path, text=d.what, reason=f"cites sentence {d.sentence} again"))
                     continue
                 s = self.by_number[d.sentence]
-                what = self._rewrite(f"{path}.what", d.what, [d.sentence], shorten(s.text, 160))
+                fallback = shorten(s.text, 160)
+                what = self._rewrite(f"{path}.what", d.what, [d.sentence], fallback)
                 if any(SequenceMatcher(None, what.lower(), k.what.lower()).ratio() >= _NEAR_REPEAT for k in kept):
                     self.report.dropped.append(Dropped(item=path, text=what, reason="repeats an earlier development"))
                     continue
                 used.add(d.sentence)
+                if what != fallback:
+                    self._backed_developments.append((what, d.sentence))
                 when, where = when_of(s.text), where_of(s.text)
                 kept.append(
                     KeyDevelopment(
@@ -428,19 +450,28 @@ class Grounder:
             if any(SequenceMatcher(None, text.lower(), k.text.lower()).ratio() >= _NEAR_REPEAT for k in kept):
                 self.report.dropped.append(Dropped(item=f"summary[{i}]", text=text, reason="repeats an earlier summary sentence"))
                 continue
-            if text[-1:] not in ".!?'\"\u2019\u201d":
-                text += "."
-            kept.append(SummarySentence(text=text, support=[self._ref(n) for n in refs]))
+            kept.append(SummarySentence(text=_sentence(text), support=[self._ref(n) for n in refs]))
         self.report.summary_passed = len(kept)
         if not kept:
-            lead = next((s for s in self.sentences if s.number not in self.withheld and len(s.text) >= 40), None)
-            lead = lead or next((s for s in self.sentences if s.number not in self.withheld), None)
-            if lead is not None:
-                kept.append(SummarySentence(text=lead.text, support=[self._ref(lead.number)]))
-                self.report.rewritten.append(
-                    Rewritten(item="summary", model_text="", reason="no summary sentence passed the support check: the article's lead sentence stands in")
-                )
+            kept = self._stand_in_summary()
         return kept
+
+    def _stand_in_summary(self) -> list[SummarySentence]:
+        """No summary sentence passed: the developments the model worded and the check passed
+        stand in (each backed by its own sentence); else the article's lead sentence."""
+        if self._backed_developments:
+            reason = "no summary sentence passed the support check: the checked developments stand in"
+            chosen = [
+                SummarySentence(text=_sentence(what), support=[self._ref(n)])
+                for what, n in self._backed_developments[: MAX_SUMMARY_SENTENCES - 1]
+            ]
+        else:
+            reason = "no summary sentence passed the support check: the article's lead sentence stands in"
+            lead = next((s for s in self.sentences if s.number not in self.withheld and _is_prose(s.text)), None)
+            lead = lead or next((s for s in self.sentences if s.number not in self.withheld), None)
+            chosen = [SummarySentence(text=lead.text, support=[self._ref(lead.number)])] if lead else []
+        self.report.rewritten.append(Rewritten(item="summary", model_text="", reason=reason))
+        return chosen
 
     def _headline(self, headline: str, summary: list[SummarySentence]) -> str:
         headline = " ".join(headline.split())

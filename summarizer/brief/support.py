@@ -80,7 +80,16 @@ def _names(text: str) -> list[str]:
     return names
 
 
-_COMMON_STARTS = {"despite", "amid", "following", "after", "officials", "police", "residents", "experts", "critics"}
+# Capitalised only because they open a sentence: not names.
+_COMMON_STARTS = {
+    "despite", "amid", "following", "after", "officials", "police", "residents", "experts", "critics",
+    "nevertheless", "nonetheless", "however", "meanwhile", "moreover", "furthermore", "additionally",
+    "still", "yet", "instead", "indeed", "importantly", "initially", "currently", "finally", "earlier",
+    "later", "previously", "recently", "overall", "according", "in", "on", "at", "as", "with", "without",
+    "during", "before", "since", "until", "while", "when", "although", "though", "because", "if", "its",
+    "their", "his", "her", "both", "several", "many", "most", "some", "few", "several", "new", "former",
+    "local", "two", "three", "authorities", "investigators", "doctors", "witnesses", "researchers",
+}
 
 
 def _capitalised(text: str) -> list[tuple[bool, str]]:
