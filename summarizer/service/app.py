@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -106,6 +107,10 @@ class Service:
         if self.workers is not None:
             await self.workers.stop(self.config.shutdown_grace_s)
         self.store.close()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 async def _owner(request: Request) -> str:

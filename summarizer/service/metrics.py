@@ -1,8 +1,11 @@
 """Prometheus metrics: one registry per app (so tests can build many), job states read from the
-store at scrape time (so every replica reports the same, shared numbers)."""
+store at scrape time (so every replica reports the same, shared numbers). With several server
+processes (``--workers``), ``summarizer serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` and a scrape
+of any process reports them all."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -75,15 +78,30 @@ class Metrics:
             "summarizer_briefs", "Articles briefed or failed.", ["via", "outcome"], registry=r
         )
         self.queue_depth = Gauge(
-            "summarizer_queue_depth", "Brief requests waiting for a model slot (this process).", registry=r
+            "summarizer_queue_depth",
+            "Brief requests waiting for a model slot.",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.in_flight = Gauge(
-            "summarizer_model_calls_in_flight", "Articles with the model now (this process).", registry=r
+            "summarizer_model_calls_in_flight",
+            "Articles with the model now.",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.rejected = Counter(
             "summarizer_rejected_requests", "Requests refused to protect the service.", ["reason"], registry=r
         )
-        r.register(_StoreCollector(store))
+        self.store_collector = _StoreCollector(store)
+        r.register(self.store_collector)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return generate_latest(self.registry)
+        # Several server processes (--workers): every process's samples, summed, plus the store's.
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(self.store_collector)
+        return generate_latest(registry)

@@ -8,6 +8,9 @@ So a stop takes at most about twice the grace.
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from summarizer.service.config import ServiceSettings
 
 
@@ -18,6 +21,9 @@ def serve(config: ServiceSettings | None = None) -> None:
 
     config = config or ServiceSettings()
     configure()
+    if config.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before any worker imports prometheus_client: they then share their samples here.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="summarizer-metrics-")
     uvicorn.run(
         "summarizer.service.app:app_from_env",
         factory=True,

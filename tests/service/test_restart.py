@@ -109,3 +109,34 @@ def test_sigterm_finishes_or_hands_back_work_and_exits_promptly(
     processes.append(again)
     again.wait_ready()
     assert _all_done(again.url + path)["counts"]["done"] == 20
+
+
+def test_several_server_processes_share_the_store_and_report_metrics_together(
+    tmp_path: Path, stub: Any, processes: list[ServiceProcess]
+) -> None:
+    env = service_env(stub, f"sqlite:///{tmp_path / 'service.db'}", SUMMARIZER_SERVER_WORKERS="2")
+    service = ServiceProcess(env, tmp_path / "service.log")
+    processes.append(service)
+    service.wait_ready()
+    created = httpx.post(
+        service.url + "/v1/jobs", json=[{"id": f"w{n}", "text": article(n)} for n in range(20)]
+    )
+    _all_done(service.url + created.headers["location"])
+    for n in range(6):
+        assert httpx.post(service.url + "/v1/briefs", json={"text": article(100 + n)}).status_code == 200
+    metrics = httpx.get(service.url + "/metrics").text
+    briefed = {
+        line.split()[0]: float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith("summarizer_briefs_total")
+    }
+    assert briefed == {
+        'summarizer_briefs_total{outcome="briefed",via="job"}': 20.0,
+        'summarizer_briefs_total{outcome="briefed",via="request"}': 6.0,
+    }
+    pids = {
+        line.split("[")[1].split("]")[0]
+        for line in service.log.read_text().splitlines()
+        if "Started server process" in line
+    }
+    assert len(pids) == 2
