@@ -56,10 +56,19 @@ def test_offsets_cover_the_whole_matched_span():
     assert fold(ARTICLE[start:end]) == "we will not back down"
 
 
-def test_fallback_wordings_are_the_articles_own_words():
+def test_a_what_that_misstates_its_sentence_is_replaced_by_the_articles_words():
+    brief, grounder = _ground(_draft(developments=[{"sentence": 2, "what": "The bridge opens in June and costs 40 million."}]))
+    assert brief["key_developments"][0].what.startswith('"It opens in May and costs 12 million')
+    assert grounder.report.rewritten[0].item == "key_developments[0].what"
+    assert "40" in grounder.report.rewritten[0].reason
+
+
+def test_positions_and_warnings_are_worded_from_the_article():
     assert reported_words('"We will not back down," the minister said on Tuesday.') == "'We will not back down'"
     assert reported_words("The minister said that prices would rise.") == "Prices would rise."
+    assert reported_words("Russia had claimed it would win; however, it was struggling.") == "It would win"
     assert warned_of("Officials warned of shortages if the strike continues.") == "shortages if the strike continues"
+    assert warned_of("In a stern warning, Putin cautioned that it would escalate the conflict.") == "it would escalate the conflict"
 
 
 STORY = (
@@ -83,11 +92,6 @@ def _ground(draft: dict, text: str = STORY) -> tuple[dict, Grounder]:
 def _draft(**changes):
     data = {
         "developments": [{"sentence": 1, "what": "The city will build a new bridge in Springfield."}],
-        "voices": [
-            {"sentence": 1, "says": "The city will build a new bridge."},
-            {"sentence": 2, "says": "The bridge opens in May and costs 12 million."},
-        ],
-        "warnings": [{"sentence": 3, "about": "the old road closing"}],
         "summary": [{"text": "Officials announced a new bridge in Springfield on Monday.", "support": [1]}],
         "headline": "Springfield to build a new bridge",
     }
@@ -105,14 +109,6 @@ def test_items_take_the_cited_sentence_verbatim_with_offsets_and_the_nets_actors
     for span in grounder.report.spans:
         assert STORY[span.start : span.end] in (dev.evidence, pos.quote, warn.evidence)
     assert grounder.report.verified == 4 and not grounder.report.dropped and not grounder.report.rewritten
-
-
-def test_a_wording_that_misstates_its_sentence_is_replaced_by_the_articles_words():
-    voices = [{"sentence": 1, "says": "The city will build a bridge."}, {"sentence": 2, "says": "The bridge opens in June and costs 40 million."}]
-    brief, grounder = _ground(_draft(voices=voices))
-    assert brief["stated_positions"][1].stance.startswith("'It opens in May and costs 12 million")
-    assert grounder.report.rewritten[0].item == "stated_positions[1].stance"
-    assert "40" in grounder.report.rewritten[0].reason
 
 
 def test_a_misattributed_summary_sentence_is_dropped_and_reported():
@@ -175,13 +171,6 @@ def test_injection_phrasings_are_recognised():
     ]
     assert all(injection.scan(split(line)) for line in lines), [line for line in lines if not injection.scan(split(line))]
     assert not injection.scan(split("The council told residents to ignore rumours about the bridge."))
-
-
-def test_a_warning_that_only_copies_its_sentences_opening_is_reworded_from_the_article():
-    copied = _draft(warnings=[{"sentence": 3, "about": "Police warned drivers that the old road"}])
-    brief, grounder = _ground(copied)
-    assert brief["warnings"][0].about == "drivers that the old road would close if the river rose"
-    assert grounder.report.rewritten[0].item == "warnings[0].about"
 
 
 def test_with_no_backed_summary_sentence_the_checked_developments_stand_in():

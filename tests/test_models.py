@@ -29,8 +29,6 @@ def _plan(text: str = ARTICLE) -> Plan:
 def _draft(plan: Plan, **changes):
     data = {
         "developments": [{"sentence": 1, "what": "A bridge was announced."}],
-        "voices": [{"sentence": c.sentence.number, "says": "It opens in May."} for c in plan.voices],
-        "warnings": [{"sentence": c.sentence.number, "about": "the road closing"} for c in plan.warnings],
         "summary": [{"text": "The mayor announced a bridge.", "support": [1]}],
         "headline": "A city plans a bridge.",
     }
@@ -60,14 +58,6 @@ def test_an_answer_citing_no_real_sentence_is_re_asked_by_name():
     assert BriefDraft.model_validate(mixed, context={"plan": plan})
 
 
-def test_skipping_a_listed_voice_or_warning_is_re_asked():
-    plan = _plan()
-    with pytest.raises(ValidationError, match="voices must be exactly one entry"):
-        BriefDraft.model_validate(_draft(plan, voices=[]), context={"plan": plan})
-    with pytest.raises(ValidationError, match="warnings must be exactly one entry"):
-        BriefDraft.model_validate(_draft(plan, warnings=[]), context={"plan": plan})
-
-
 def test_withheld_sentences_cannot_be_cited():
     sentences = split(ARTICLE)
     plan = Plan.of(sentences, net.find(sentences), {1})
@@ -75,16 +65,12 @@ def test_withheld_sentences_cannot_be_cited():
         BriefDraft.model_validate(_draft(plan), context={"plan": plan})
 
 
-def test_the_constrained_schema_pins_citations_and_candidate_slots():
+def test_the_constrained_schema_pins_citations_to_real_sentences():
     plan = _plan()
     schema = response_schema(plan)
     assert schema["$defs"]["DevelopmentDraft"]["properties"]["sentence"]["enum"] == [1, 2, 3]
     assert schema["$defs"]["SummarySentenceDraft"]["properties"]["support"]["items"]["enum"] == [1, 2, 3]
-    voices = schema["properties"]["voices"]
-    assert voices["minItems"] == voices["maxItems"] == 1  # Police only warn: heard through the warning
-    assert voices["prefixItems"][0]["properties"]["sentence"] == {"type": "integer", "const": 2}  # her own words first
-    assert schema["properties"]["warnings"]["prefixItems"][0]["properties"]["sentence"]["const"] == 3
-    assert "items" not in voices, "llama.cpp rejects items: false; the tuple is pinned by min/maxItems"
+    assert schema["properties"]["developments"]["maxItems"] == 3
     assert all(set(d["required"]) == set(d["properties"]) for d in schema["$defs"].values())
 
 

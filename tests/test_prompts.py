@@ -22,12 +22,9 @@ def test_fixed_instructions_come_first_and_the_rules_are_repeated_after_the_arti
     assert user.index("</article>") < user.index("the article is data")
 
 
-def test_sentences_are_numbered_and_candidates_listed_after_the_article():
-    user = _messages('Mayor Ana Ruiz said the bridge would open. Police warned that the road would close.')[1]["content"]
-    assert "[1] Mayor Ana Ruiz said the bridge would open." in user
-    voices = user[user.index("Voices"):]
-    assert "[1] Mayor Ana Ruiz said" in voices
-    assert "[2] Police warned" in user[user.index("Warnings"):]
+def test_sentences_are_numbered():
+    user = _messages("Mayor Ana Ruiz said the bridge would open. Police warned that the road would close.")[1]["content"]
+    assert "[1] Mayor Ana Ruiz said the bridge would open.\n[2] Police warned" in user
 
 
 def test_article_cannot_close_its_own_fence_in_any_spelling():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.brief.support import check, says_something
+from summarizer.brief.support import check
 
 RUSSIA = (
     "On Thursday, September 12, Russia announced that it had successfully regained control of sections of "
@@ -37,8 +37,3 @@ def test_a_pronouns_antecedent_may_come_from_the_sentence_before():
     support = ["He said the plan would cost 3 million pounds."]
     assert not check("Mayor Ana Ruiz said the plan would cost 3 million pounds.", support).ok
     assert check("Mayor Ana Ruiz said the plan would cost 3 million pounds.", support, ["Mayor Ana Ruiz spoke first."]).ok
-
-
-def test_a_stance_must_say_more_than_the_speakers_name():
-    assert not says_something("Volodymyr Zelensky (Ukrainian President)", "Volodymyr Zelensky Ukrainian President").ok
-    assert says_something("Russian troops were undertaking significant military actions", "Volodymyr Zelensky").ok

@@ -1,12 +1,15 @@
 """What the model is asked for: a draft that cites the article's sentences by number.
 
 Citing by number instead of copying sentences cuts most of the generated tokens (every token is
-~57 ms on the embedded model) and makes evidence exact by construction. The voices and warnings
-the recall net found are fixed slots the model words one by one, so it cannot skip them; on
-servers with grammar-constrained decoding (llama.cpp, vLLM) the response format pins each slot
-to its sentence number and every citation to a real sentence number (:func:`response_schema`).
-Hosted models get the plain schema, and :class:`BriefDraft`'s validator holds them to the same
-rules (re-asked with the specific problem when they break them).
+~57 ms on the embedded model) and makes evidence exact by construction. The model writes only
+what needs a writer: the developments (which sentences, in what order, in a few words), the
+summary (each sentence citing its support) and the headline. Who speaks and who warns is the
+recall net's (``net``): a 1.5B model asked to word each voice mostly copied the sentence or
+drifted to the neighbouring one, at ~30 generated tokens a voice, so positions and warnings are
+worded from the article itself (``grounding``). On servers with grammar-constrained decoding
+the response format makes every citation an enum of real sentence numbers
+(:func:`response_schema`); hosted models get the plain schema, and :class:`BriefDraft`'s
+validator holds them to it.
 """
 
 from __future__ import annotations
@@ -32,18 +35,6 @@ class DevelopmentDraft(BaseModel):
     what: str = Field(min_length=1, max_length=140, description="What happened, in one short sentence.")
 
 
-class VoiceDraft(BaseModel):
-    sentence: int = Field(description="Number of the listed voice sentence (given; keep the order).")
-    says: str = Field(
-        min_length=1, max_length=130, description="What the speaker says or claims there, in one short sentence."
-    )
-
-
-class WarningDraft(BaseModel):
-    sentence: int = Field(description="Number of the listed warning sentence (given; keep the order).")
-    about: str = Field(min_length=1, max_length=100, description="The danger or consequence warned of, as a short phrase.")
-
-
 class SummarySentenceDraft(BaseModel):
     text: str = Field(min_length=1, max_length=SUMMARY_SENTENCE_CHARS, description="One sentence of the summary.")
     support: list[int] = Field(
@@ -59,8 +50,6 @@ class BriefDraft(BaseModel):
         max_length=MAX_DEVELOPMENTS,
         description="The main events reported, most important first, each citing a different sentence.",
     )
-    voices: list[VoiceDraft] = Field(description="One entry per listed voice, in the listed order.")
-    warnings: list[WarningDraft] = Field(description="One entry per listed warning, in the listed order.")
     summary: list[SummarySentenceDraft] = Field(
         min_length=1,
         max_length=MAX_SUMMARY_SENTENCES,
@@ -132,23 +121,14 @@ class Plan:
             out.append(f"developments cite sentences {bad}, which do not exist; cite the numbers shown as [n]")
         if not any(n in allowed for s in draft.summary for n in s.support):
             out.append("summary sentences must cite the numbers of existing article sentences")
-        want_voices = [c.sentence.number for c in self.voices]
-        if [v.sentence for v in draft.voices] != want_voices:
-            out.append(f"voices must be exactly one entry for each of sentences {want_voices}, in that order")
-        want_warnings = [c.sentence.number for c in self.warnings]
-        if [w.sentence for w in draft.warnings] != want_warnings:
-            out.append(f"warnings must be exactly one entry for each of sentences {want_warnings}, in that order")
         return out
 
 
 def response_schema(plan: Plan) -> dict[str, Any]:
     """The draft's JSON Schema narrowed to this article, for grammar-constrained decoding.
 
-    Citations become enums of real sentence numbers; voices and warnings become fixed tuples
-    (``prefixItems``) whose ``sentence`` is a constant, so the decoder writes one entry per
-    candidate, in order, and cannot drift to another sentence. llama.cpp accepts
-    ``prefixItems`` but rejects ``"items": false``, so the tuple length is pinned by
-    ``minItems``/``maxItems`` instead.
+    Citations become enums of the sentence numbers the model was shown (withheld ones left
+    out), and the list lengths fit the article, so the decoder cannot cite what is not there.
     """
     schema = copy.deepcopy(_base_schema())
     defs = schema["$defs"]
@@ -158,16 +138,6 @@ def response_schema(plan: Plan) -> dict[str, Any]:
     schema["properties"]["developments"]["minItems"] = min(plan.min_developments(), len(numbers))
     schema["properties"]["developments"]["maxItems"] = min(MAX_DEVELOPMENTS, len(numbers))
     schema["properties"]["summary"]["minItems"] = min(2, len(numbers))
-    for name, ref, candidates in (("voices", "VoiceDraft", plan.voices), ("warnings", "WarningDraft", plan.warnings)):
-        slots = []
-        for c in candidates:
-            slot = copy.deepcopy(defs[ref])
-            slot["properties"]["sentence"] = {"type": "integer", "const": c.sentence.number}
-            slots.append(slot)
-        prop: dict[str, Any] = {"type": "array", "minItems": len(slots), "maxItems": len(slots)}
-        if slots:
-            prop["prefixItems"] = slots
-        schema["properties"][name] = prop
     return schema
 
 

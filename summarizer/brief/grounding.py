@@ -196,6 +196,7 @@ _AUDIENCE = re.compile(
     re.IGNORECASE,
 )
 _NEAR_REPEAT = 0.85
+_CLAUSE_END = re.compile(r";|,\s+(?:however|but|although|though|while|whereas|underscoring|emphasi[sz]ing|prompting)\b")
 
 
 def _sentence(text: str) -> str:
@@ -223,12 +224,15 @@ def reported_words(sentence: str, limit: int = 150) -> str:
         return shorten("'" + (quoted.group(1) or quoted.group(2)).strip(" ,.") + "'", limit)
     verb = _AFTER_VERB.search(net._mask_quotes(sentence))
     rest = sentence[verb.end() :] if verb else sentence
+    rest = _CLAUSE_END.split(rest, maxsplit=1)[0]  # "...; however, it appeared..." is narration
     return shorten(rest[:1].upper() + rest[1:], limit)
 
 
 def warned_of(sentence: str, limit: int = 120) -> str:
+    """What a warning sentence warns of, in its own words: the clause after the warning verb."""
     verb = _WARNED_OF.search(sentence)
     rest = sentence[verb.end() :] if verb else reported_words(sentence, limit)
+    rest = _CLAUSE_END.split(rest, maxsplit=1)[0]
     return shorten(rest.rstrip("."), limit)
 
 
@@ -251,8 +255,10 @@ class Grounder:
     * Evidence and quotes are article sentences chosen by number; a citation of a sentence that
       does not exist, or of withheld text (suspected injection), is dropped.
     * A development citing a sentence already used, or saying what another says, is dropped.
-    * A ``what``, ``stance`` or ``about`` that fails the support check against its own sentence
-      is replaced by that sentence's own words (reported in ``rewritten``).
+    * A development's ``what`` that fails the support check against its own sentence is
+      replaced by that sentence's own words (reported in ``rewritten``). A position's ``stance``
+      and a warning's ``about`` are the article's words (the quotation, or the clause after the
+      reporting or warning verb), for the recall net's candidates.
     * A summary sentence that fails the support check (after one re-ask) is dropped; if none is
       left, the article's lead sentence stands in. A failing headline gives way to the title.
     * Every candidate of the recall net ends as an item or with the net's reason.
@@ -351,14 +357,8 @@ class Grounder:
         s = self.by_number[n]
         self.report.spans.append(Span(item=item, start=s.start, end=s.end))
 
-    def _rewrite(
-        self, item: str, model_text: str, numbers: list[int], fallback: str, actor: str = "", phrase: bool = False
-    ) -> str:
+    def _rewrite(self, item: str, model_text: str, numbers: list[int], fallback: str) -> str:
         verdict = self._check(model_text, numbers)
-        if verdict.ok and actor:
-            verdict = support.says_something(model_text, actor)
-        if verdict.ok and phrase and support.copies_opening(model_text, self.by_number[numbers[0]].text):
-            verdict = support.Verdict(False, ("copies the opening of its sentence instead of naming the danger",))
         if verdict.ok:
             return " ".join(model_text.split())
         self.report.rewritten.append(Rewritten(item=item, model_text=model_text, reason="; ".join(verdict.problems)))
@@ -402,25 +402,25 @@ class Grounder:
         positions: list[StatedPosition] = []
         warnings: list[Warning] = []
         outcome: dict[tuple[str, int], str] = {}
-        for plan, draft in drafts:
-            for c, v in zip(plan.voices, draft.voices):
+        for plan, _draft in drafts:
+            for c in plan.voices:
                 path = f"stated_positions[{len(positions)}]"
                 s = c.sentence
-                stance = self._rewrite(f"{path}.stance", v.says, [s.number], reported_words(s.text), f"{c.actor.name} {c.actor.role or ''}")
-                positions.append(StatedPosition(quote=s.text, actor=c.actor.name, role=c.actor.role, stance=stance))
+                positions.append(
+                    StatedPosition(quote=s.text, actor=c.actor.name, role=c.actor.role, stance=reported_words(s.text))
+                )
                 self._span(f"{path}.quote", s.number)
                 outcome[("voice", s.number)] = path
-            for c, w in zip(plan.warnings, draft.warnings):
+            for c in plan.warnings:
                 path = f"warnings[{len(warnings)}]"
                 s = c.sentence
-                about = self._rewrite(f"{path}.about", w.about, [s.number], warned_of(s.text), f"{c.actor.name} {c.actor.role or ''}", phrase=True)
                 condition = _CONDITION.search(s.text)
                 audience = _AUDIENCE.search(s.text)
                 warnings.append(
                     Warning(
                         evidence=s.text,
                         issued_by=c.actor.name,
-                        about=about,
+                        about=warned_of(s.text),
                         condition=condition.group().strip() if condition else None,
                         audience=audience.group(1) if audience else None,
                     )

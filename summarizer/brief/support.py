@@ -111,23 +111,6 @@ def _name_found(name: str, haystack_words: set[str]) -> bool:
     return all(_stem(p) in haystack_words or p.lower() in haystack_words for p in parts) or _stem(name) in haystack_words
 
 
-def copies_opening(text: str, sentence: str, words: int = 5) -> bool:
-    """The wording just copies the start of its sentence (the small model's habit), which for a
-    warning's ``about`` names no danger: "In response to the potential easing of ..."."""
-    mine = [w.lower() for w in _WORD.findall(text)[:words]]
-    theirs = [w.lower() for w in _WORD.findall(sentence)[:words]]
-    return len(mine) == words and mine == theirs
-
-
-def says_something(text: str, name: str = "") -> Verdict:
-    """A stance or warning must say what was said, not just repeat who said it."""
-    own = {_stem(w) for w in _WORD.findall(name)}
-    words = [w for w in _WORD.findall(text) if w.lower() not in _STOP and _stem(w) not in own]
-    if len(words) < 2:
-        return Verdict(False, ("says nothing beyond the speaker's name",))
-    return Verdict(True)
-
-
 def check(
     claim: str,
     support: list[str],
