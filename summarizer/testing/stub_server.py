@@ -98,7 +98,6 @@ class StubState:
 
 
 _NUMBERED = re.compile(r"^\[(\d+)\] (.*)$", re.M)
-_LISTED = re.compile(r"^(Voices|Warnings) \(one entry each, in this order\):\n((?:\[\d+\] .*\n)*)", re.M)
 _REPAIR_ITEM = re.compile(r"^\d+\. Sentence: ", re.M)
 
 
@@ -106,8 +105,7 @@ def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True)
     """A schema-valid draft of the numbered article in ``messages`` (or a summary repair).
 
     It answers the way the prompt asks: developments and summary sentences cite sentence
-    numbers, one voice and one warning entry per listed candidate. ``grounded=False`` cites
-    sentences that do not exist, which the validators reject.
+    numbers. ``grounded=False`` cites sentences that do not exist, which the validator rejects.
     """
     content = next((msg.get("content") or "" for msg in messages if msg.get("role") == "user"), "")
     match = _ARTICLE.search(content)
