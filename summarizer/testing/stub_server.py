@@ -116,20 +116,12 @@ def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True)
     numbers = [n for n, _ in numbered] or [1]
     if not grounded:
         numbers = [9000 + n for n in numbers]
-    listed = {
-        kind: [int(n) for n in re.findall(r"^\[(\d+)\]", lines, re.M)]
-        for kind, lines in _LISTED.findall(content)
-    }
     first = numbered[0][1] if numbered else "The article."
     fitting = [(n, text) for n, text in numbered if len(text) <= SUMMARY_SENTENCE_CHARS]
     summary = [{"text": text, "support": [n]} for n, text in fitting[:2]]
     return {
         "developments": [
             {"sentence": n, "what": f"Development {i + 1}."} for i, n in enumerate(numbers[:items])
-        ],
-        "voices": [{"sentence": n, "says": f"Position in sentence {n}."} for n in listed.get("Voices", [])],
-        "warnings": [
-            {"sentence": n, "about": f"A danger in sentence {n}."} for n in listed.get("Warnings", [])
         ],
         "summary": summary or [{"text": first[:SUMMARY_SENTENCE_CHARS], "support": [numbers[0]]}],
         "headline": first[:120],
