@@ -140,7 +140,9 @@ def run(
         rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, max_bytes=max_bytes, quiet=quiet,
     )  # fmt: skip
     try:
-        code = run_sync(options, get_settings(model=model, strict=strict or None))
+        # rpm/tpm also go to Settings, where the model client counts every request it sends.
+        settings = get_settings(model=model, strict=strict or None, rpm=rpm, tpm=tpm)
+        code = run_sync(options, settings)
     except UsageError as exc:
         _fail(str(exc), 2)
         return
