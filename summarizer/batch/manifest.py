@@ -22,7 +22,7 @@ from summarizer.settings import Settings
 # Settings that cannot change what the model is sent or what a brief says.
 _NOT_IN_KEY = {
     "api_key", "api_base", "timeout", "max_attempts", "retry_max_wait", "retry_total", "max_article_chars",
-    "local_port", "local_threads", "cache_dir",
+    "local_port", "local_threads", "cache_dir", "rpm", "tpm",
 }  # fmt: skip
 
 
