@@ -49,3 +49,12 @@ def test_title_is_shown_once():
 def test_prompt_version_is_a_stable_short_hash():
     assert prompt_version() == prompt_version()
     assert len(prompt_version()) == 12
+
+
+def test_a_title_line_is_shown_as_the_title_and_cannot_be_cited():
+    text = "Town Gets A New Bridge\n\nThe council approved a new bridge on Monday. Work starts in May."
+    sentences = split(text)
+    plan = Plan.of(sentences, net.find(sentences), set())
+    assert plan.heading == 1 and plan.numbers == [2, 3]
+    user = render_messages(Article(text=text), plan)[1]["content"]
+    assert "Title: Town Gets A New Bridge" in user and "[1]" not in user

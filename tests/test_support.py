@@ -37,3 +37,11 @@ def test_a_pronouns_antecedent_may_come_from_the_sentence_before():
     support = ["He said the plan would cost 3 million pounds."]
     assert not check("Mayor Ana Ruiz said the plan would cost 3 million pounds.", support).ok
     assert check("Mayor Ana Ruiz said the plan would cost 3 million pounds.", support, ["Mayor Ana Ruiz spoke first."]).ok
+
+
+def test_words_from_the_context_do_not_back_a_claim():
+    # The title sentence before sentence 3 says "Russia Claims Territorial Gains"; Zelensky did not.
+    zelensky = "Speaking in Kyiv, Zelensky confirmed that Russian troops were undertaking significant military actions."
+    title = "Russia Claims Territorial Gains Amidst Intensifying Ukraine Conflict"
+    verdict = check("Zelensky confirms Russian military actions and claims territorial gains.", [zelensky], [title])
+    assert not verdict.ok and "territorial" in verdict.problems[-1]

@@ -57,6 +57,27 @@ def resolve(when: str, published: date) -> date | None:
     if parsed is None:
         return None
     day = parsed.date()
-    # "September 12" in a January article means last September; dateparser already prefers the
-    # past, but never accept a date more than a few days after publication.
+    if not _YEAR.search(when):
+        day = _nearest_year(day, published)
+        if day is None:
+            return None
+    # Never a date more than a few days after publication: developments have happened.
     return day if (day - published).days <= 7 else None
+
+
+_YEAR = re.compile(r"\b\d{4}\b")
+
+
+def _nearest_year(day: date, published: date) -> date | None:
+    """A day named without a year ("September 13") is the latest such day at most a week after
+    publication: an article of 2024-09-12 means 2024-09-13, one of January means last December.
+    (dateparser's "prefer the past" takes the day after publication to be last year's.) A day
+    nearly a year back is more likely an unstated future date: None rather than a guess."""
+    candidates = []
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidates.append(day.replace(year=year))
+        except ValueError:  # 29 February
+            continue
+    fitting = [c for c in candidates if -300 <= (c - published).days <= 7]
+    return max(fitting) if fitting else None

@@ -78,6 +78,7 @@ class Plan:
     candidate_voices: list[Candidate] = field(default_factory=list)
     candidate_warnings: list[Candidate] = field(default_factory=list)
     withheld: set[int] = field(default_factory=set)  # sentence numbers kept from the model (suspected injection)
+    heading: int | None = None  # a title line at the top of the text: shown as the title, not cited
 
     @classmethod
     def of(cls, sentences: list[Sentence], net: Net, withheld: set[int]) -> Plan:
@@ -87,11 +88,12 @@ class Plan:
             [c for c in net.voices if c.sentence.number in shown],
             [c for c in net.warnings if c.sentence.number in shown],
             withheld & shown,
+            heading_of(sentences),
         )
 
     @property
     def numbers(self) -> list[int]:
-        return [s.number for s in self.sentences if s.number not in self.withheld]
+        return [s.number for s in self.sentences if s.number not in self.withheld and s.number != self.heading]
 
     @property
     def voices(self) -> list[Candidate]:
@@ -122,6 +124,18 @@ class Plan:
         if not any(n in allowed for s in draft.summary for n in s.support):
             out.append("summary sentences must cite the numbers of existing article sentences")
         return out
+
+
+def heading_of(sentences: list[Sentence]) -> int | None:
+    """The number of a title line opening the text ("Russia Claims Gains Amid ..."): alone in
+    its paragraph, short, without a sentence's end. A headline restates; it is no evidence."""
+    if len(sentences) < 2 or sentences[0].number != 1:
+        return None
+    first = sentences[0]
+    alone = sentences[1].paragraph != first.paragraph
+    if alone and len(first.text.split()) <= 20 and first.text.rstrip()[-1:] not in ".!?\"'\u201d\u2019":
+        return first.number
+    return None
 
 
 def response_schema(plan: Plan) -> dict[str, Any]:

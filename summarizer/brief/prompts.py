@@ -65,16 +65,19 @@ def prompt_version() -> str:
 def render_messages(article: Article, plan: Plan, part_number: int = 1, part_count: int = 1) -> list[dict[str, str]]:
     """Chat messages for one article (or one part of a long one)."""
     env = _env()
-    title = defuse(" ".join((article.title or "").split()))
-    first = plan.sentences[0].text if plan.sentences else ""
-    if title and first.lstrip("# ").startswith(title):
-        title = ""  # a .txt article's first line is its title: don't say it twice
+    title = " ".join((article.title or "").split())
+    body = plan.sentences
+    if plan.heading is not None:
+        # A .txt article's first line is its title: shown as the title, not as a citable sentence.
+        title = title or plan.sentences[0].text.lstrip("# ")
+        body = [s for s in plan.sentences if s.number != plan.heading]
+    title = defuse(title)
 
     def shown(s: Sentence) -> Sentence:
         text = WITHHELD if s.number in plan.withheld else defuse(s.text)
         return Sentence(s.number, s.start, s.end, text, s.paragraph)
 
-    paragraphs = [[shown(s) for s in group] for _, group in groupby(plan.sentences, key=lambda s: s.paragraph)]
+    paragraphs = [[shown(s) for s in group] for _, group in groupby(body, key=lambda s: s.paragraph)]
     system = env.get_template("system.j2").render()
     user = env.get_template("user.j2").render(
         paragraphs=paragraphs,

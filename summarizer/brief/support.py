@@ -42,8 +42,8 @@ _MONTHS_DAYS = re.compile(
     r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|\d{4})\b"
 )
 # How much of a claim's wording may be new: a paraphrase changes some words, an invention many.
-MAX_NEW_WORD_SHARE = 0.4
-MIN_NEW_WORDS = 3
+MAX_NEW_WORD_SHARE = 0.25
+MIN_NEW_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,13 @@ def check(
     problems += _attribution(claim, support)
 
     content = [w for w in _WORD.findall(claim) if w.lower() not in _STOP and len(w) > 2]
-    new = [w for w in content if _stem(w) not in wider_words and w.lower() not in wider_words]
+    # Wording must come from the cited sentences themselves: the context is there for names (a
+    # pronoun's antecedent), not to lend a claim words its support does not have.
+    new = [
+        w for w in content
+        if _stem(w) not in source_words and w.lower() not in source_words
+        and not (w[:1].isupper() and _name_found(w, wider_words))
+    ]
     if len(new) >= min_new and len(new) > max_new_share * len(content):
         problems.append(f"words the cited sentences do not use: {', '.join(dict.fromkeys(new))}")
     return Verdict(not problems, tuple(problems))
