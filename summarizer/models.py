@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class Article(BaseModel):
@@ -67,11 +67,13 @@ class StatedPosition(BaseModel):
     stance: str = Field(description="What the actor says or claims, in one sentence.")
 
 
-class Warning(BaseModel):  # noqa: A001 - the product's word for it
+class Warning(BaseModel):
     evidence: str = Field(description="The article's sentence that carries the warning, verbatim.")
     issued_by: str = Field(description="Who warns, named as the article names them.")
     about: str = Field(description="The danger or consequence warned of.")
-    condition: str | None = Field(default=None, description="The condition attached ('if ...'), in the article's words.")
+    condition: str | None = Field(
+        default=None, description="The condition attached ('if ...'), in the article's words."
+    )
     audience: str | None = Field(default=None, description="Who is warned, if the article says.")
 
 
@@ -179,7 +181,8 @@ class Brief(BaseModel):
     headline: str
     summary: str
     summary_sentences: list[SummarySentence] = Field(
-        default_factory=list, description="The summary sentence by sentence, each with the article sentences behind it."
+        default_factory=list,
+        description="The summary sentence by sentence, each with the article sentences behind it.",
     )
     key_developments: list[KeyDevelopment] = Field(default_factory=list)
     stated_positions: list[StatedPosition] = Field(default_factory=list)

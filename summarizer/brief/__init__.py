@@ -1,4 +1,7 @@
-"""One article to one grounded brief: article -> sentences and candidates -> prompt -> model -> checks -> Brief."""
+"""One article to one grounded brief.
+
+article -> numbered sentences and the recall net's candidates -> prompt -> model -> checks -> Brief
+"""
 
 from __future__ import annotations
 

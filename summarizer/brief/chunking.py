@@ -85,13 +85,14 @@ def _units(text: str, budget: int, count: Callable[[str], int]) -> list[tuple[in
         if tokens <= budget:
             units.append((para.start(), para.end(), tokens))
             continue
-        pos = para.start()
         for start, end in split_line(para.group()):
             units.extend(_hard_cut(text, para.start() + start, para.start() + end, budget, count))
     return units
 
 
-def _hard_cut(text: str, start: int, end: int, budget: int, count: Callable[[str], int]) -> list[tuple[int, int, int]]:
+def _hard_cut(
+    text: str, start: int, end: int, budget: int, count: Callable[[str], int]
+) -> list[tuple[int, int, int]]:
     tokens = count(text[start:end])
     if tokens <= budget:
         return [(start, end, tokens)]

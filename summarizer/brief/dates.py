@@ -16,7 +16,9 @@ _DAYISH = re.compile(
     re.IGNORECASE,
 )
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY = re.compile(r"(?:on\s+|last\s+)?(" + "|".join(_WEEKDAYS) + r")(?:\s+(?:morning|afternoon|evening|night))?", re.I)
+_WEEKDAY = re.compile(
+    r"(?:on\s+|last\s+)?(" + "|".join(_WEEKDAYS) + r")(?:\s+(?:morning|afternoon|evening|night))?", re.I
+)
 _VAGUE = re.compile(r"\b(week|month|year|weeks|months|years|recent|since|until|by|early|late|ago)\b", re.I)
 
 

@@ -36,7 +36,9 @@ class DevelopmentDraft(BaseModel):
 
 
 class SummarySentenceDraft(BaseModel):
-    text: str = Field(min_length=1, max_length=SUMMARY_SENTENCE_CHARS, description="One sentence of the summary.")
+    text: str = Field(
+        min_length=1, max_length=SUMMARY_SENTENCE_CHARS, description="One sentence of the summary."
+    )
     support: list[int] = Field(
         min_length=1, max_length=2, description="Numbers of the article sentences that state it."
     )
@@ -56,7 +58,9 @@ class BriefDraft(BaseModel):
         description="Two or three sentences: what happened, to whom, and why it matters. Each sentence "
         "restates what its supporting sentences say, with the article's names and numbers.",
     )
-    headline: str = Field(min_length=1, max_length=150, description="One neutral line saying what the article is about.")
+    headline: str = Field(
+        min_length=1, max_length=150, description="One neutral line saying what the article is about."
+    )
 
     @model_validator(mode="after")
     def _cites_the_plan(self, info: ValidationInfo) -> BriefDraft:
@@ -66,7 +70,9 @@ class BriefDraft(BaseModel):
             return self
         problems = plan.problems(self)
         if problems:
-            raise ValueError("The answer does not follow the instructions:\n" + "\n".join(f"- {p}" for p in problems))
+            raise ValueError(
+                "The answer does not follow the instructions:\n" + "\n".join(f"- {p}" for p in problems)
+            )
         return self
 
 
@@ -77,7 +83,9 @@ class Plan:
     sentences: list[Sentence]
     candidate_voices: list[Candidate] = field(default_factory=list)
     candidate_warnings: list[Candidate] = field(default_factory=list)
-    withheld: set[int] = field(default_factory=set)  # sentence numbers kept from the model (suspected injection)
+    withheld: set[int] = field(
+        default_factory=set
+    )  # sentence numbers kept from the model (suspected injection)
     heading: int | None = None  # a title line at the top of the text: shown as the title, not cited
 
     @classmethod
@@ -93,7 +101,9 @@ class Plan:
 
     @property
     def numbers(self) -> list[int]:
-        return [s.number for s in self.sentences if s.number not in self.withheld and s.number != self.heading]
+        return [
+            s.number for s in self.sentences if s.number not in self.withheld and s.number != self.heading
+        ]
 
     @property
     def voices(self) -> list[Candidate]:
@@ -120,7 +130,9 @@ class Plan:
         out = []
         if not any(d.sentence in allowed for d in draft.developments):
             bad = [d.sentence for d in draft.developments]
-            out.append(f"developments cite sentences {bad}, which do not exist; cite the numbers shown as [n]")
+            out.append(
+                f"developments cite sentences {bad}, which do not exist; cite the numbers shown as [n]"
+            )
         if not any(n in allowed for s in draft.summary for n in s.support):
             out.append("summary sentences must cite the numbers of existing article sentences")
         return out

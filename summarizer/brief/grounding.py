@@ -38,12 +38,31 @@ from summarizer.models import (
 
 _TRANSLATE = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-        "\u00ab": '"', "\u00bb": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2015": "-", "\u2212": "-",
-        "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u200a": " ",
     }
 )
 _ELLIPSIS = re.compile(r"\s*(?:\.\s*\.\s*\.|\u2026)\s*")
@@ -103,7 +122,9 @@ def _fold_text(original: str) -> NormalizedText:
         pos = gap.end()
     if pos < len(text):
         emit(text[pos:], pos, True)
-    return NormalizedText("".join(out), tuple(starts) or (0,), tuple(origins) or (0,), tuple(copied) or (True,))
+    return NormalizedText(
+        "".join(out), tuple(starts) or (0,), tuple(origins) or (0,), tuple(copied) or (True,)
+    )
 
 
 @lru_cache(maxsize=64)
@@ -118,7 +139,9 @@ def fold(text: str) -> str:
 
 
 MIN_EVIDENCE_CHARS = 12
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b|\d", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b|\d", re.IGNORECASE
+)
 
 
 def locate(span: str, article: str) -> tuple[int, int] | None:
@@ -149,7 +172,9 @@ def locate(span: str, article: str) -> tuple[int, int] | None:
 def _word_edge(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not (before.isalnum() and text[start].isalnum()) and not (after.isalnum() and text[end - 1].isalnum())
+    return not (before.isalnum() and text[start].isalnum()) and not (
+        after.isalnum() and text[end - 1].isalnum()
+    )
 
 
 def _match_rest(text: str, pieces: list[str], pos: int) -> int | None:
@@ -196,7 +221,9 @@ _AUDIENCE = re.compile(
     re.IGNORECASE,
 )
 _NEAR_REPEAT = 0.85
-_CLAUSE_END = re.compile(r";|,\s+(?:however|but|although|though|while|whereas|underscoring|emphasi[sz]ing|prompting)\b")
+_CLAUSE_END = re.compile(
+    r";|,\s+(?:however|but|although|though|while|whereas|underscoring|emphasi[sz]ing|prompting)\b"
+)
 
 
 def _sentence(text: str) -> str:
@@ -289,7 +316,11 @@ class Grounder:
     def _context(self, numbers: list[int]) -> list[str]:
         context = [self.article.title or ""]
         for n in numbers:
-            context += [self.by_number[k].text for k in (n - 2, n - 1) if k in self.by_number and k not in self.withheld]
+            context += [
+                self.by_number[k].text
+                for k in (n - 2, n - 1)
+                if k in self.by_number and k not in self.withheld
+            ]
         return context
 
     def _check(self, text: str, numbers: list[int]) -> support.Verdict:
@@ -300,7 +331,9 @@ class Grounder:
             return support.Verdict(False, ("cites no article sentence",))
         return self._check(text, refs)
 
-    def summary_candidates(self, drafts: list[tuple[Plan, BriefDraft]]) -> list[tuple[str, list[int], support.Verdict]]:
+    def summary_candidates(
+        self, drafts: list[tuple[Plan, BriefDraft]]
+    ) -> list[tuple[str, list[int], support.Verdict]]:
         """The summary sentences to check, one sentence each (a model that packs several into one
         item has each checked on its own); a long article's parts take turns, first sentences first."""
         queues = [
@@ -361,7 +394,9 @@ class Grounder:
         verdict = self._check(model_text, numbers)
         if verdict.ok:
             return " ".join(model_text.split())
-        self.report.rewritten.append(Rewritten(item=item, model_text=model_text, reason="; ".join(verdict.problems)))
+        self.report.rewritten.append(
+            Rewritten(item=item, model_text=model_text, reason="; ".join(verdict.problems))
+        )
         return fallback
 
     def _developments(self, drafts: list[tuple[Plan, BriefDraft]]) -> list[KeyDevelopment]:
@@ -371,16 +406,28 @@ class Grounder:
             for d in draft.developments:
                 path = f"key_developments[{len(kept)}]"
                 if not self._usable(d.sentence):
-                    self.report.dropped.append(Dropped(item=path, text=d.what, reason=f"cites sentence {d.sentence}, which the model was not shown"))
+                    self.report.dropped.append(
+                        Dropped(
+                            item=path,
+                            text=d.what,
+                            reason=f"cites sentence {d.sentence}, which the model was not shown",
+                        )
+                    )
                     continue
                 if d.sentence in used:
-                    self.report.dropped.append(Dropped(item=path, text=d.what, reason=f"cites sentence {d.sentence} again"))
+                    self.report.dropped.append(
+                        Dropped(item=path, text=d.what, reason=f"cites sentence {d.sentence} again")
+                    )
                     continue
                 s = self.by_number[d.sentence]
                 fallback = shorten(s.text, 160)
                 what = self._rewrite(f"{path}.what", d.what, [d.sentence], fallback)
-                if any(SequenceMatcher(None, what.lower(), k.what.lower()).ratio() >= _NEAR_REPEAT for k in kept):
-                    self.report.dropped.append(Dropped(item=path, text=what, reason="repeats an earlier development"))
+                if any(
+                    SequenceMatcher(None, what.lower(), k.what.lower()).ratio() >= _NEAR_REPEAT for k in kept
+                ):
+                    self.report.dropped.append(
+                        Dropped(item=path, text=what, reason="repeats an earlier development")
+                    )
                     continue
                 used.add(d.sentence)
                 if what != fallback:
@@ -392,13 +439,17 @@ class Grounder:
                         what=what,
                         when=when,
                         where=where,
-                        when_iso=resolve(when, self.article.published) if when and self.article.published else None,
+                        when_iso=resolve(when, self.article.published)
+                        if when and self.article.published
+                        else None,
                     )
                 )
                 self._span(f"{path}.evidence", d.sentence)
         return kept
 
-    def _candidates(self, drafts: list[tuple[Plan, BriefDraft]]) -> tuple[list[StatedPosition], list[Warning]]:
+    def _candidates(
+        self, drafts: list[tuple[Plan, BriefDraft]]
+    ) -> tuple[list[StatedPosition], list[Warning]]:
         positions: list[StatedPosition] = []
         warnings: list[Warning] = []
         outcome: dict[tuple[str, int], str] = {}
@@ -407,7 +458,9 @@ class Grounder:
                 path = f"stated_positions[{len(positions)}]"
                 s = c.sentence
                 positions.append(
-                    StatedPosition(quote=s.text, actor=c.actor.name, role=c.actor.role, stance=reported_words(s.text))
+                    StatedPosition(
+                        quote=s.text, actor=c.actor.name, role=c.actor.role, stance=reported_words(s.text)
+                    )
                 )
                 self._span(f"{path}.quote", s.number)
                 outcome[("voice", s.number)] = path
@@ -431,11 +484,19 @@ class Grounder:
         for c in [*self.net.voices, *self.net.warnings]:
             where = outcome.get((c.kind, c.sentence.number))
             if where is None:
-                where = "withheld: the sentence reads as an instruction to an AI model" if c.sentence.number in self.withheld else "not answered by the model"
+                where = (
+                    "withheld: the sentence reads as an instruction to an AI model"
+                    if c.sentence.number in self.withheld
+                    else "not answered by the model"
+                )
             notes.append((c.kind, c.sentence, where))
-        notes += [(k.kind, self.by_number[k.sentence], k.reason) for k in self.net.skipped if k.sentence in self.by_number]
+        notes += [
+            (k.kind, self.by_number[k.sentence], k.reason)
+            for k in self.net.skipped
+            if k.sentence in self.by_number
+        ]
         self.report.candidates = [
-            CandidateNote(kind=kind, sentence=s.number, start=s.start, end=s.end, outcome=why)  # type: ignore[arg-type]
+            CandidateNote(kind=kind, sentence=s.number, start=s.start, end=s.end, outcome=why)
             for kind, s, why in sorted(notes, key=lambda x: (x[1].number, x[0]))
         ]
         return positions, warnings
@@ -445,10 +506,14 @@ class Grounder:
         kept: list[SummarySentence] = []
         for i, (text, refs, verdict) in enumerate(summary):
             if not verdict.ok:
-                self.report.dropped.append(Dropped(item=f"summary[{i}]", text=text, reason="; ".join(verdict.problems)))
+                self.report.dropped.append(
+                    Dropped(item=f"summary[{i}]", text=text, reason="; ".join(verdict.problems))
+                )
                 continue
             if any(SequenceMatcher(None, text.lower(), k.text.lower()).ratio() >= _NEAR_REPEAT for k in kept):
-                self.report.dropped.append(Dropped(item=f"summary[{i}]", text=text, reason="repeats an earlier summary sentence"))
+                self.report.dropped.append(
+                    Dropped(item=f"summary[{i}]", text=text, reason="repeats an earlier summary sentence")
+                )
                 continue
             kept.append(SummarySentence(text=_sentence(text), support=[self._ref(n) for n in refs]))
         self.report.summary_passed = len(kept)
@@ -467,7 +532,9 @@ class Grounder:
             ]
         else:
             reason = "no summary sentence passed the support check: the article's lead sentence stands in"
-            lead = next((s for s in self.sentences if s.number not in self.withheld and _is_prose(s.text)), None)
+            lead = next(
+                (s for s in self.sentences if s.number not in self.withheld and _is_prose(s.text)), None
+            )
             lead = lead or next((s for s in self.sentences if s.number not in self.withheld), None)
             chosen = [SummarySentence(text=lead.text, support=[self._ref(lead.number)])] if lead else []
         self.report.rewritten.append(Rewritten(item="summary", model_text="", reason=reason))
@@ -475,11 +542,21 @@ class Grounder:
 
     def _headline(self, headline: str, summary: list[SummarySentence]) -> str:
         headline = " ".join(headline.split())
-        everything = [s.text for s in self.sentences if s.number not in self.withheld] + [self.article.title or ""]
+        everything = [s.text for s in self.sentences if s.number not in self.withheld] + [
+            self.article.title or ""
+        ]
         # A headline is short: one new word may be its whole claim ("Mayor resigns").
-        verdict = support.check(headline, everything, max_new_share=0.0, min_new=1) if headline else support.Verdict(False, ("empty",))
+        verdict = (
+            support.check(headline, everything, max_new_share=0.0, min_new=1)
+            if headline
+            else support.Verdict(False, ("empty",))
+        )
         if verdict.ok:
             return headline
-        fallback = " ".join((self.article.title or "").split()) or (shorten(summary[0].text, 150) if summary else "")
-        self.report.rewritten.append(Rewritten(item="headline", model_text=headline, reason="; ".join(verdict.problems)))
+        fallback = " ".join((self.article.title or "").split()) or (
+            shorten(summary[0].text, 150) if summary else ""
+        )
+        self.report.rewritten.append(
+            Rewritten(item="headline", model_text=headline, reason="; ".join(verdict.problems))
+        )
         return fallback or headline

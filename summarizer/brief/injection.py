@@ -16,12 +16,30 @@ from summarizer.brief.sentences import Sentence
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(pattern, re.IGNORECASE))
     for reason, pattern in (
-        ("asks to ignore instructions", r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directions|orders)\b"),
-        ("addresses an AI model", r"\b(?:dear|hey|attention|note to|to the|hello)\s+(?:AI|A\.I\.|assistant|language model|LLM|chatbot|summari[sz]er|model|GPT|bot)\b"),
-        ("addresses an AI model", r"\b(?:AI|A\.I\.|assistants?|language models?|LLMs?|chatbots?|summari[sz]ers?|bots?)\b[^.!?]{0,40}\b(?:reading|processing|summari[sz]ing|briefing)\s+this\b"),
-        ("changes the model's role", r"\b(?:you are now|from now on,? you|act as (?:an?|the)|pretend (?:to be|you are)|new (?:system )?instructions?|system prompt|developer mode|jailbreak)\b"),
-        ("dictates the output", r"\b(?:(?:set|make|change|write|title)\s+the\s+(?:headline|summary|title|brief)|(?:headline|summary|brief|output|answer|response)\s+(?:must|should|shall)\s+(?:be|say|read|state|include|contain)|(?:respond|reply|answer|output)\s+(?:only\s+)?with|(?:do not|don't|never)\s+(?:summari[sz]e|mention|report|include)\b)"),
-        ("asks to ignore instructions", r"(?:ignorez|oubliez)\b[^.!?]{0,40}\binstructions|ignorier(?:e|en)\b[^.!?]{0,40}\banweisungen|ignora\b[^.!?]{0,40}\binstrucciones|忽略[^。]{0,20}(?:指令|指示|说明)|以前の指示を無視"),
+        (
+            "asks to ignore instructions",
+            r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directions|orders)\b",
+        ),
+        (
+            "addresses an AI model",
+            r"\b(?:dear|hey|attention|note to|to the|hello)\s+(?:AI|A\.I\.|assistant|language model|LLM|chatbot|summari[sz]er|model|GPT|bot)\b",  # noqa: E501
+        ),
+        (
+            "addresses an AI model",
+            r"\b(?:AI|A\.I\.|assistants?|language models?|LLMs?|chatbots?|summari[sz]ers?|bots?)\b[^.!?]{0,40}\b(?:reading|processing|summari[sz]ing|briefing)\s+this\b",  # noqa: E501
+        ),
+        (
+            "changes the model's role",
+            r"\b(?:you are now|from now on,? you|act as (?:an?|the)|pretend (?:to be|you are)|new (?:system )?instructions?|system prompt|developer mode|jailbreak)\b",  # noqa: E501
+        ),
+        (
+            "dictates the output",
+            r"\b(?:(?:set|make|change|write|title)\s+the\s+(?:headline|summary|title|brief)|(?:headline|summary|brief|output|answer|response)\s+(?:must|should|shall)\s+(?:be|say|read|state|include|contain)|(?:respond|reply|answer|output)\s+(?:only\s+)?with|(?:do not|don't|never)\s+(?:summari[sz]e|mention|report|include)\b)",  # noqa: E501
+        ),
+        (
+            "asks to ignore instructions",
+            r"(?:ignorez|oubliez)\b[^.!?]{0,40}\binstructions|ignorier(?:e|en)\b[^.!?]{0,40}\banweisungen|ignora\b[^.!?]{0,40}\binstrucciones|忽略[^。]{0,20}(?:指令|指示|说明)|以前の指示を無視",
+        ),
     )
 )
 

@@ -31,7 +31,9 @@ _REPORTING = (
     "insisting|arguing|warning|noting|claiming|stating"
 )
 REPORTING_VERB = re.compile(rf"\b(?:{_REPORTING})\b")
-_INVERTABLE = re.compile(r"\b(?:said|says|added|adds|explained|insisted|continued|wrote|writes|told|noted|warned)\b")
+_INVERTABLE = re.compile(
+    r"\b(?:said|says|added|adds|explained|insisted|continued|wrote|writes|told|noted|warned)\b"
+)
 ACCORDING_TO = re.compile(r"\baccording to\b", re.IGNORECASE)
 
 # Warning language: someone warns, cautions, threatens or urges; or says something would
@@ -44,7 +46,9 @@ WARNING_CUE = re.compile(
     re.IGNORECASE,
 )
 # Verbs that by themselves make a sentence a warning when a speaker is found.
-STRONG_WARNING = re.compile(r"\b(?:warn\w*|caution\w*|threat(?:en|ened|ens|ening)|urg(?:e|ed|es|ing)|alarm\w*)\b", re.IGNORECASE)
+STRONG_WARNING = re.compile(
+    r"\b(?:warn\w*|caution\w*|threat(?:en|ened|ens|ening)|urg(?:e|ed|es|ing)|alarm\w*)\b", re.IGNORECASE
+)
 
 _PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "group", "we": "group", "i": "person"}
 _GROUP_NOUNS = (
@@ -59,16 +63,100 @@ _GROUP_NOUNS = (
 )
 _GROUP_TAIL = re.compile(rf"\b(?:{_GROUP_NOUNS})$", re.IGNORECASE)
 _ROLE_WORDS = {
-    "president", "prime", "minister", "secretary", "chancellor", "commander-in-chief", "commander", "chief",
-    "director", "head", "coach", "manager", "captain", "sen.", "senator", "rep.", "representative", "gov.",
-    "governor", "mayor", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof.", "professor",
-    "general", "gen.", "colonel", "lt.", "sgt.", "judge", "justice", "king", "queen", "prince", "princess",
-    "pope", "foreign", "defence", "defense", "interior", "finance", "health", "state", "home", "first",
-    "deputy", "vice", "former", "leader", "chairman", "chairwoman", "chair", "ceo", "spokesman",
-    "spokeswoman", "ambassador", "officer", "inspector", "superintendent", "detective", "constable",
-    "sergeant", "councillor", "mp", "lord", "lady", "sir", "dame", "striker", "midfielder", "defender",
-    "goalkeeper", "boss", "chief executive", "executive", "founder", "communications", "brand", "of", "the",
-    "and", "uk", "us", "u.s.", "un", "eu", "nato",
+    "president",
+    "prime",
+    "minister",
+    "secretary",
+    "chancellor",
+    "commander-in-chief",
+    "commander",
+    "chief",
+    "director",
+    "head",
+    "coach",
+    "manager",
+    "captain",
+    "sen.",
+    "senator",
+    "rep.",
+    "representative",
+    "gov.",
+    "governor",
+    "mayor",
+    "dr",
+    "dr.",
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "prof",
+    "prof.",
+    "professor",
+    "general",
+    "gen.",
+    "colonel",
+    "lt.",
+    "sgt.",
+    "judge",
+    "justice",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "foreign",
+    "defence",
+    "defense",
+    "interior",
+    "finance",
+    "health",
+    "state",
+    "home",
+    "first",
+    "deputy",
+    "vice",
+    "former",
+    "leader",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "ceo",
+    "spokesman",
+    "spokeswoman",
+    "ambassador",
+    "officer",
+    "inspector",
+    "superintendent",
+    "detective",
+    "constable",
+    "sergeant",
+    "councillor",
+    "mp",
+    "lord",
+    "lady",
+    "sir",
+    "dame",
+    "striker",
+    "midfielder",
+    "defender",
+    "goalkeeper",
+    "boss",
+    "chief executive",
+    "executive",
+    "founder",
+    "communications",
+    "brand",
+    "of",
+    "the",
+    "and",
+    "uk",
+    "us",
+    "u.s.",
+    "un",
+    "eu",
+    "nato",
 }
 _ORGANISATION = re.compile(
     r"\b(?:Ministry|Department|Office|Council|Committee|Agency|Commission|Court|Party|Union|Army|Police|"
@@ -86,16 +174,122 @@ _DEMONYM = re.compile(
     r"Scots|Tory|Labour|Democratic|Republican|Conservative|Liberal|Green|Sinn|Fein|Chief|Senior|Junior)$"
 )
 _NOT_NAMES = {
-    "the", "a", "an", "but", "and", "or", "in", "on", "at", "as", "for", "it", "he", "she", "they", "we", "i",
-    "this", "that", "these", "those", "speaking", "after", "before", "when", "while", "however", "meanwhile",
-    "initially", "nonetheless", "importantly", "instead", "currently", "additionally", "further", "despite",
-    "although", "since", "if", "so", "yet", "also", "now", "then", "there", "here", "today", "yesterday",
-    "earlier", "later", "last", "next", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-    "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "mr", "mrs", "ms", "dr", "his", "her", "their", "its", "our", "my",
-    "one", "two", "three", "both", "all", "some", "many", "most", "other", "such", "what", "who", "why",
-    "how", "where", "which", "not", "no", "yes", "by", "from", "with", "to", "of", "about", "under",
-    "speaking", "asked", "writing", "read", "click", "photo", "picture", "video", "related", "sources",
+    "the",
+    "a",
+    "an",
+    "but",
+    "and",
+    "or",
+    "in",
+    "on",
+    "at",
+    "as",
+    "for",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "this",
+    "that",
+    "these",
+    "those",
+    "speaking",
+    "after",
+    "before",
+    "when",
+    "while",
+    "however",
+    "meanwhile",
+    "initially",
+    "nonetheless",
+    "importantly",
+    "instead",
+    "currently",
+    "additionally",
+    "further",
+    "despite",
+    "although",
+    "since",
+    "if",
+    "so",
+    "yet",
+    "also",
+    "now",
+    "then",
+    "there",
+    "here",
+    "today",
+    "yesterday",
+    "earlier",
+    "later",
+    "last",
+    "next",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "my",
+    "one",
+    "two",
+    "three",
+    "both",
+    "all",
+    "some",
+    "many",
+    "most",
+    "other",
+    "such",
+    "what",
+    "who",
+    "why",
+    "how",
+    "where",
+    "which",
+    "not",
+    "no",
+    "yes",
+    "by",
+    "from",
+    "with",
+    "to",
+    "of",
+    "about",
+    "under",
+    "asked",
+    "writing",
+    "read",
+    "click",
+    "photo",
+    "picture",
+    "video",
+    "related",
+    "sources",
 }
 _AUX = re.compile(
     r"(?:\s+(?:has|have|had|was|were|is|are|also|later|previously|reportedly|repeatedly|then|"
@@ -104,9 +298,15 @@ _AUX = re.compile(
     re.IGNORECASE,
 )
 _NAME_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w'\u2019\-]*\.?)"
-_NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*")
-_TRAILING_NAME = re.compile(rf"({_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*)$")
-_LEADING_NAME = re.compile(rf"^({_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*)")
+_NAME_RUN = re.compile(
+    rf"{_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*"
+)
+_TRAILING_NAME = re.compile(
+    rf"({_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*)$"
+)
+_LEADING_NAME = re.compile(
+    rf"^({_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*)"
+)
 _QUOTED = re.compile(
     r"\u201c[^\u201d]*\u201d?|\"[^\"]*\"?|(?:(?<=^)|(?<=[\s(\[:,\u2014-]))'(?:[^']|'(?=\w))*'(?!\w)|\u2018[^\u2019]*\u2019(?!\w)"
 )
@@ -176,7 +376,7 @@ def _clean_name(run: str) -> str:
 
 
 def split_role(phrase: str) -> tuple[str, str | None]:
-    """"U.S. Secretary of State Antony Blinken" -> ("Antony Blinken", "U.S. Secretary of State")."""
+    """ "U.S. Secretary of State Antony Blinken" -> ("Antony Blinken", "U.S. Secretary of State")."""
     words = phrase.split()
     cut = 0
     for i, word in enumerate(words[:-1]):
@@ -188,11 +388,64 @@ def split_role(phrase: str) -> tuple[str, str | None]:
 
 
 _FUNCTION_WORDS = {
-    "in", "at", "from", "of", "for", "with", "by", "to", "on", "near", "into", "and", "or", "but", "as",
-    "that", "which", "who", "after", "before", "while", "when", "since", "than", "the", "a", "an", "its",
-    "his", "her", "their", "this", "these", "those", "be", "been", "being", "is", "was", "are", "were",
+    "in",
+    "at",
+    "from",
+    "of",
+    "for",
+    "with",
+    "by",
+    "to",
+    "on",
+    "near",
+    "into",
+    "and",
+    "or",
+    "but",
+    "as",
+    "that",
+    "which",
+    "who",
+    "after",
+    "before",
+    "while",
+    "when",
+    "since",
+    "than",
+    "the",
+    "a",
+    "an",
+    "its",
+    "his",
+    "her",
+    "their",
+    "this",
+    "these",
+    "those",
+    "be",
+    "been",
+    "being",
+    "is",
+    "was",
+    "are",
+    "were",
 }
-_PREPOSITIONS = {"in", "at", "from", "of", "for", "with", "by", "to", "on", "near", "into", "across", "over", "than"}
+_PREPOSITIONS = {
+    "in",
+    "at",
+    "from",
+    "of",
+    "for",
+    "with",
+    "by",
+    "to",
+    "on",
+    "near",
+    "into",
+    "across",
+    "over",
+    "than",
+}
 _PERSON_ROLES = re.compile(
     r"^the\s+(?:[\w'\u2019.-]+\s+){0,6}(?:boss|manager|coach|striker|player|midfielder|defender|goalkeeper|"
     r"captain|chief|president|minister|star|singer|actor|actress|leader|chairman|founder|veteran|champion|"
@@ -211,7 +464,7 @@ def _group_before(left: str) -> str | None:
 
 
 def _after_preposition(words: list[str]) -> bool:
-    """"in Wales", "in north Wales": a name governed by a preposition is not the subject."""
+    """ "in Wales", "in north Wales": a name governed by a preposition is not the subject."""
     if not words or words[-1].endswith((",", ";", ":")):
         return False
     if words[-1].lower() in _PREPOSITIONS:
@@ -243,7 +496,11 @@ def _phrase_before(left: str) -> tuple[str, str] | None:
     if group:
         return group, "group"
     words = left.split()
-    if 1 <= len(words) <= 4 and left[:1].isupper() and not any(w.lower() in _FUNCTION_WORDS - {"the", "a", "an"} for w in words):
+    if (
+        1 <= len(words) <= 4
+        and left[:1].isupper()
+        and not any(w.lower() in _FUNCTION_WORDS - {"the", "a", "an"} for w in words)
+    ):
         return left, "subject"  # a short sentence-initial subject: "Air traffic control warned"
     return None
 
@@ -254,7 +511,11 @@ def _phrase_after(right: str) -> tuple[str, str] | None:
     m = _LEADING_NAME.match(right)
     if m and _clean_name(m.group(1)):
         return _clean_name(m.group(1)), "name"
-    group = re.match(rf"((?:the|a|an)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?(?:{_GROUP_NOUNS}|boss|star|man|woman))\b(?:,\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*))?", right, re.IGNORECASE)
+    group = re.match(
+        rf"((?:the|a|an)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?(?:{_GROUP_NOUNS}|boss|star|man|woman))\b(?:,\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*))?",
+        right,
+        re.IGNORECASE,
+    )
     if group:
         if group.group(2):
             return _clean_name(group.group(2)) + f", {group.group(1)}", "name"
@@ -267,7 +528,9 @@ def _actor(phrase: str, kind: str) -> Actor:
     if ", " in phrase:
         phrase, role = phrase.split(", ", 1)
     if kind == "group":
-        return Actor(re.sub(r"^(?:a|an|its|his|her|their)\s+", "", phrase, flags=re.IGNORECASE), role, "group")
+        return Actor(
+            re.sub(r"^(?:a|an|its|his|her|their)\s+", "", phrase, flags=re.IGNORECASE), role, "group"
+        )
     if _ORGANISATION.search(phrase):
         return Actor(phrase, role, "group")
     name, title = split_role(phrase)
@@ -354,7 +617,9 @@ class _People:
     def _keep(self, actor: Actor) -> Actor:
         known = self.full.get(actor.key)
         if known is None or (len(actor.name) > len(known.name) and known.name in actor.name):
-            self.full[actor.key] = Actor(actor.name, actor.role or (known.role if known else None), actor.kind)
+            self.full[actor.key] = Actor(
+                actor.name, actor.role or (known.role if known else None), actor.kind
+            )
         elif known and not known.role and actor.role:
             self.full[actor.key] = Actor(known.name, actor.role, known.kind)
         return self.full[actor.key]
@@ -431,9 +696,25 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
         who = net.speakers.get(s.number)
         if is_warning(s.text):
             if who is None:
-                net.skipped.append(Skipped("warning", s.number, "warning language, but no one in the article is named as giving it"))
-            elif last_warning and last_warning.sentence.number == s.number - 1 and _actor_key(last_warning.actor) == _actor_key(who):
-                net.skipped.append(Skipped("warning", s.number, f"continues the warning in sentence {last_warning.sentence.number}"))
+                net.skipped.append(
+                    Skipped(
+                        "warning",
+                        s.number,
+                        "warning language, but no one in the article is named as giving it",
+                    )
+                )
+            elif (
+                last_warning
+                and last_warning.sentence.number == s.number - 1
+                and _actor_key(last_warning.actor) == _actor_key(who)
+            ):
+                net.skipped.append(
+                    Skipped(
+                        "warning",
+                        s.number,
+                        f"continues the warning in sentence {last_warning.sentence.number}",
+                    )
+                )
             elif len(net.warnings) < max_warnings:
                 last_warning = Candidate("warning", s, who)
                 net.warnings.append(last_warning)
@@ -442,7 +723,9 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
         if who is not None:
             by_actor.setdefault(_actor_key(who), []).append(s)
         elif is_speech(s.text):
-            net.skipped.append(Skipped("voice", s.number, "reported speech with no speaker the net could name"))
+            net.skipped.append(
+                Skipped("voice", s.number, "reported speech with no speaker the net could name")
+            )
 
     warned = {c.sentence.number for c in net.warnings}
     chosen_by_actor = []
@@ -456,11 +739,18 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
         chosen_by_actor.append(Candidate("voice", chosen, net.speakers[chosen.number]))
         for other in said:
             if other is not chosen and other.number not in warned:
-                net.skipped.append(Skipped("voice", other.number, f"same actor as the position citing sentence {chosen.number}"))
+                net.skipped.append(
+                    Skipped(
+                        "voice", other.number, f"same actor as the position citing sentence {chosen.number}"
+                    )
+                )
     # Named people speak for themselves; countries and groups are often narration.
     ranked = sorted(chosen_by_actor, key=lambda c: (c.actor.kind == "group", c.sentence.number))
     net.voices = sorted(ranked[:max_voices], key=lambda c: c.sentence.number)
-    net.skipped += [Skipped("voice", c.sentence.number, f"over the limit of {max_voices} voices") for c in ranked[max_voices:]]
+    net.skipped += [
+        Skipped("voice", c.sentence.number, f"over the limit of {max_voices} voices")
+        for c in ranked[max_voices:]
+    ]
     net.skipped.sort(key=lambda k: k.sentence)
     return net
 

@@ -75,23 +75,27 @@ async def asummarize(
     found = net.find(sentences)
     suspects = injection.scan(sentences)
     withheld = {s.number for s, _ in suspects}
-    plans = [Plan.of([s for s in sentences if part.start <= s.start < part.end], found, withheld) for part in parts]
+    plans = [
+        Plan.of([s for s in sentences if part.start <= s.start < part.end], found, withheld) for part in parts
+    ]
     plans = [p for p in plans if p.sentences] or [Plan.of(sentences, found, withheld)]
 
     calls: list[CallResult] = []
     for number, plan in enumerate(plans, start=1):
         messages = render_messages(art, plan, number, len(plans))
         schema = response_schema(plan) if endpoint.constrained else None
-        calls.append(await acomplete(cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema))
+        calls.append(
+            await acomplete(cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema)
+        )
 
     grounder = Grounder(art, sentences, found, suspects)
-    drafts = [(plan, call.draft) for plan, call in zip(plans, calls)]
+    drafts = [(plan, call.draft) for plan, call in zip(plans, calls, strict=True)]
     summary = grounder.summary_candidates(drafts)
     failing = [(i, text, refs, verdict) for i, (text, refs, verdict) in enumerate(summary) if not verdict.ok]
     if failing and cfg.reasks > 0:
         repair = await _repair(cfg, endpoint, grounder, failing)
         calls.append(repair)
-        for (i, _text, refs, _verdict), fixed in zip(failing, repair.draft.sentences):
+        for (i, _text, refs, _verdict), fixed in zip(failing, repair.draft.sentences, strict=False):
             summary[i] = (fixed.text, refs, grounder.check_summary(fixed.text, refs))
     content = grounder.brief(drafts, summary, strict=cfg.strict)
     usage = Usage()
@@ -148,7 +152,11 @@ async def _repair(
 ) -> CallResult:
     """One request re-asks every failing summary sentence, each with its specific problem."""
     items = [
-        {"text": text, "problems": "; ".join(verdict.problems), "support": [grounder.sentence(n) for n in refs]}
+        {
+            "text": text,
+            "problems": "; ".join(verdict.problems),
+            "support": [grounder.sentence(n) for n in refs],
+        }
         for _i, text, refs, verdict in failing
     ]
     messages = [{"role": "user", "content": render_template("repair.j2", items=items)}]

@@ -62,7 +62,9 @@ def prompt_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def render_messages(article: Article, plan: Plan, part_number: int = 1, part_count: int = 1) -> list[dict[str, str]]:
+def render_messages(
+    article: Article, plan: Plan, part_number: int = 1, part_count: int = 1
+) -> list[dict[str, str]]:
     """Chat messages for one article (or one part of a long one)."""
     env = _env()
     title = " ".join((article.title or "").split())

@@ -73,7 +73,8 @@ def brief_markdown(brief: Brief, title: str | None = None, article: str | None =
         extras.append(f"{len(report.injection_suspected)} instruction-like passage(s) withheld")
     lines.append(
         f"<sub>{meta.model} · prompt {meta.prompt_version} · {meta.attempts} request(s) · "
-        f"{meta.usage.total_tokens} tokens · {meta.latency_s:.1f}s · {report.verified} items from article sentences"
+        f"{meta.usage.total_tokens} tokens · {meta.latency_s:.1f}s · "
+        f"{report.verified} items from article sentences"
         + (f" · {', '.join(extras)}" if extras else "")
         + "</sub>"
     )

@@ -16,26 +16,166 @@ from dataclasses import dataclass
 from summarizer.brief import net
 
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
-    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000", "million": "million",
-    "billion": "billion", "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
-    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10", "dozen": "12", "half": "half", "double": "2",
-    "twice": "2", "once": "1",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+    "thousand": "1000",
+    "million": "million",
+    "billion": "billion",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "sixth": "6",
+    "seventh": "7",
+    "eighth": "8",
+    "ninth": "9",
+    "tenth": "10",
+    "dozen": "12",
+    "half": "half",
+    "double": "2",
+    "twice": "2",
+    "once": "1",
 }
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _STOP = {
-    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as", "is",
-    "was", "were", "are", "be", "been", "being", "has", "have", "had", "that", "this", "these", "those", "it",
-    "its", "he", "she", "they", "them", "his", "her", "their", "who", "which", "what", "when", "where", "while",
-    "after", "before", "about", "into", "over", "under", "also", "not", "no", "more", "most", "than", "then",
-    "there", "here", "will", "would", "could", "should", "may", "might", "can", "did", "does", "do", "said",
-    "says", "say", "article", "report", "reports", "reported", "according", "some", "such", "other", "one",
-    "both", "all", "any", "each", "up", "out", "off", "if", "so", "very", "now", "new", "amid", "against",
-    "during", "following", "including", "between", "since", "despite", "because", "through", "across",
-    "news", "latest", "story", "details", "brief", "summary", "while", "being", "many", "several", "per",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "with",
+    "by",
+    "from",
+    "as",
+    "is",
+    "was",
+    "were",
+    "are",
+    "be",
+    "been",
+    "being",
+    "has",
+    "have",
+    "had",
+    "that",
+    "this",
+    "these",
+    "those",
+    "it",
+    "its",
+    "he",
+    "she",
+    "they",
+    "them",
+    "his",
+    "her",
+    "their",
+    "who",
+    "which",
+    "what",
+    "when",
+    "where",
+    "while",
+    "after",
+    "before",
+    "about",
+    "into",
+    "over",
+    "under",
+    "also",
+    "not",
+    "no",
+    "more",
+    "most",
+    "than",
+    "then",
+    "there",
+    "here",
+    "will",
+    "would",
+    "could",
+    "should",
+    "may",
+    "might",
+    "can",
+    "did",
+    "does",
+    "do",
+    "said",
+    "says",
+    "say",
+    "article",
+    "report",
+    "reports",
+    "reported",
+    "according",
+    "some",
+    "such",
+    "other",
+    "one",
+    "both",
+    "all",
+    "any",
+    "each",
+    "up",
+    "out",
+    "off",
+    "if",
+    "so",
+    "very",
+    "now",
+    "new",
+    "amid",
+    "against",
+    "during",
+    "following",
+    "including",
+    "between",
+    "since",
+    "despite",
+    "because",
+    "through",
+    "across",
+    "news",
+    "latest",
+    "story",
+    "details",
+    "brief",
+    "summary",
+    "many",
+    "several",
+    "per",
 }
 _MONTHS_DAYS = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|"
@@ -82,13 +222,72 @@ def _names(text: str) -> list[str]:
 
 # Capitalised only because they open a sentence: not names.
 _COMMON_STARTS = {
-    "despite", "amid", "following", "after", "officials", "police", "residents", "experts", "critics",
-    "nevertheless", "nonetheless", "however", "meanwhile", "moreover", "furthermore", "additionally",
-    "still", "yet", "instead", "indeed", "importantly", "initially", "currently", "finally", "earlier",
-    "later", "previously", "recently", "overall", "according", "in", "on", "at", "as", "with", "without",
-    "during", "before", "since", "until", "while", "when", "although", "though", "because", "if", "its",
-    "their", "his", "her", "both", "several", "many", "most", "some", "few", "several", "new", "former",
-    "local", "two", "three", "authorities", "investigators", "doctors", "witnesses", "researchers",
+    "despite",
+    "amid",
+    "following",
+    "after",
+    "officials",
+    "police",
+    "residents",
+    "experts",
+    "critics",
+    "nevertheless",
+    "nonetheless",
+    "however",
+    "meanwhile",
+    "moreover",
+    "furthermore",
+    "additionally",
+    "still",
+    "yet",
+    "instead",
+    "indeed",
+    "importantly",
+    "initially",
+    "currently",
+    "finally",
+    "earlier",
+    "later",
+    "previously",
+    "recently",
+    "overall",
+    "according",
+    "in",
+    "on",
+    "at",
+    "as",
+    "with",
+    "without",
+    "during",
+    "before",
+    "since",
+    "until",
+    "while",
+    "when",
+    "although",
+    "though",
+    "because",
+    "if",
+    "its",
+    "their",
+    "his",
+    "her",
+    "both",
+    "several",
+    "many",
+    "most",
+    "some",
+    "few",
+    "new",
+    "former",
+    "local",
+    "two",
+    "three",
+    "authorities",
+    "investigators",
+    "doctors",
+    "witnesses",
+    "researchers",
 }
 
 
@@ -108,7 +307,10 @@ def _capitalised(text: str) -> list[tuple[bool, str]]:
 
 def _name_found(name: str, haystack_words: set[str]) -> bool:
     parts = [p for p in re.split(r"[-.'\u2019]", name) if p]
-    return all(_stem(p) in haystack_words or p.lower() in haystack_words for p in parts) or _stem(name) in haystack_words
+    return (
+        all(_stem(p) in haystack_words or p.lower() in haystack_words for p in parts)
+        or _stem(name) in haystack_words
+    )
 
 
 def check(
@@ -140,7 +342,9 @@ def check(
     if missing_numbers:
         problems.append(f"numbers not in the cited sentences: {', '.join(missing_numbers)}")
     missing_names = sorted({n for n in _names(claim) if not _name_found(n, wider_words)})
-    missing_names += sorted({d for d in _MONTHS_DAYS.findall(claim) if d.lower() not in wider.lower()} - set(missing_names))
+    missing_names += sorted(
+        {d for d in _MONTHS_DAYS.findall(claim) if d.lower() not in wider.lower()} - set(missing_names)
+    )
     if missing_names:
         problems.append(f"names or dates not in the cited sentences: {', '.join(missing_names)}")
     problems += _attribution(claim, support)
@@ -149,8 +353,10 @@ def check(
     # Wording must come from the cited sentences themselves: the context is there for names (a
     # pronoun's antecedent), not to lend a claim words its support does not have.
     new = [
-        w for w in content
-        if _stem(w) not in source_words and w.lower() not in source_words
+        w
+        for w in content
+        if _stem(w) not in source_words
+        and w.lower() not in source_words
         and not (w[:1].isupper() and _name_found(w, wider_words))
     ]
     if len(new) >= min_new and len(new) > max_new_share * len(content):
@@ -159,7 +365,7 @@ def check(
 
 
 def _attribution(claim: str, support: list[str]) -> list[str]:
-    """"X said/announced/warned ..." must have the cited sentence's speaker as X."""
+    """ "X said/announced/warned ..." must have the cited sentence's speaker as X."""
     who, _pronoun = net.speaker(claim)
     if who is None:
         return []
