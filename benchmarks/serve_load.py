@@ -9,14 +9,17 @@ Nothing talks to a real model: the stub (``summarizer.testing.stub_server``, in 
 answers every request after ``--latency`` (0.3 s) with a grounded brief of the article sent. The
 services are real ``summarizer serve`` processes on a fresh SQLite store each; this process is
 the load generator (httpx, asyncio). Articles come from ``../shared/corpus/dev.jsonl`` (or the
-test fixture corpus), each with a distinct "Item N." prefix so nothing is a cache hit.
+test fixture corpus), each opening with a distinct sentence ("This is load-test report N.") so
+nothing is a cache hit and the stub's log tells which article each request was for.
 
 1. **summarizer run** (the baseline): ``--job`` articles as .txt files, concurrency 16, in a child
    process (``run_benchmark.py --child run``: imports and one warm-up article untimed).
 2. **requests**: ``--requests`` POST /v1/briefs from ``--clients`` (64) concurrent clients, each
    sending its next article as soon as the last answer came, to a service with as many model
    slots as clients (so no request waits in the service's queue). Added latency = a request's
-   wall time minus the stub's latency.
+   wall time minus the stub's latency; at 64 clients the CPU is the bottleneck, so it is mostly
+   time waiting for it. A second, light pass (``--light-clients`` 4, ``--light-requests`` 200)
+   on the same service gives the added latency without that line.
 3. **job**: one POST /v1/jobs of ``--job`` articles (JSONL) to a service with 16 model slots, like
    the run. Half-way, the service is killed with SIGKILL and started again on the same store;
    the job must still end with every article briefed exactly once. Throughput is measured over
@@ -59,7 +62,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run_benchmark  # noqa: E402 - the run baseline's child process and corpus loader
 
 MODEL = "openai/stub"
-ITEM = re.compile(r"Item (\d+)\.")
+ITEM = re.compile(r"This is load-test report (\d+)\.")
+
+
+def text_of(n: int, texts: list[str]) -> str:
+    """Article number ``n``: a corpus text behind a sentence that names ``n``."""
+    return f"This is load-test report {n}. {texts[n % len(texts)]}"
 
 
 # -- the stub's request log, by article --------------------------------------------------------
@@ -67,7 +75,7 @@ ITEM = re.compile(r"Item (\d+)\.")
 
 @contextmanager
 def counted(stub: Any, every: float = 0.5) -> Iterator[Counter[int]]:
-    """Model requests per article ("Item N."), without the stub hoarding request bodies."""
+    """Model requests per article (its "report N" sentence), without the stub hoarding request bodies."""
     counts: Counter[int] = Counter()
     stop = threading.Event()
 
@@ -173,10 +181,8 @@ def phase_run(tmp: Path, texts: list[str], n: int, api_base: str, concurrency: i
     folder.mkdir()
     warm.mkdir()
     for i in range(n):
-        (folder / f"a{i:05d}.txt").write_text(
-            f"Item {900_000 + i}. {texts[i % len(texts)]}\n", encoding="utf-8"
-        )
-    (warm / "w.txt").write_text(f"Item 999999. {texts[0]}\n", encoding="utf-8")
+        (folder / f"a{i:05d}.txt").write_text(text_of(900_000 + i, texts) + "\n", encoding="utf-8")
+    (warm / "w.txt").write_text(text_of(999_999, texts) + "\n", encoding="utf-8")
     result = run_benchmark.run_child(
         [
             "--child",
@@ -199,11 +205,13 @@ def phase_run(tmp: Path, texts: list[str], n: int, api_base: str, concurrency: i
     return result
 
 
-async def _requests(url: str, texts: list[str], n: int, clients: int, latency: float) -> dict[str, Any]:
+async def _requests(
+    url: str, texts: list[str], n: int, clients: int, latency: float, first: int = 0
+) -> dict[str, Any]:
     import httpx
 
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(n):
+    for i in range(first, first + n):
         queue.put_nowait(i)
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
@@ -217,7 +225,7 @@ async def _requests(url: str, texts: list[str], n: int, clients: int, latency: f
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                body = {"id": f"r{i}", "text": f"Item {i}. {texts[i % len(texts)]}"}
+                body = {"id": f"r{i}", "text": text_of(i, texts)}
                 started = time.perf_counter()
                 try:
                     response = await http.post("/v1/briefs", json=body)
@@ -260,10 +268,17 @@ def phase_requests(
     try:
         with counted(stub) as counts:
             result = asyncio.run(_requests(service.url, texts, args.requests, args.clients, args.latency))
+        # The same service under light load: the added latency without a CPU queue in front of it.
+        light = asyncio.run(
+            _requests(
+                service.url, texts, args.light_requests, args.light_clients, args.latency, first=300_000
+            )
+        )
     finally:
         service.stop()
     result["model_requests"] = sum(v for k, v in counts.items() if k < args.requests)
     result["lost"] = args.requests - sum(v for k, v in result["statuses"].items() if k == 200)
+    result["light"] = light
     return result
 
 
@@ -276,9 +291,7 @@ def phase_job(
     db = tmp / "job.db"
     service = Service(api_base, db, tmp / "job.log", concurrency=str(args.concurrency)).ready()
     base = 100_000  # items 100000.. (the request phase used 0..)
-    body = "\n".join(
-        json.dumps({"id": f"j{i}", "text": f"Item {base + i}. {texts[i % len(texts)]}"}) for i in range(n)
-    )
+    body = "\n".join(json.dumps({"id": f"j{i}", "text": text_of(base + i, texts)}) for i in range(n))
     report: dict[str, Any] = {"n": n, "concurrency": args.concurrency}
     with counted(stub) as counts:
         started = time.perf_counter()
@@ -337,7 +350,7 @@ async def _overload(port: int, texts: list[str], burst: int) -> list[tuple[int, 
     client's own overhead is not in the figure): (status, seconds from write to response)."""
     requests = []
     for i in range(burst):
-        body = json.dumps({"text": f"Item {200_000 + i}. {texts[i % len(texts)]}"}).encode()
+        body = json.dumps({"text": text_of(200_000 + i, texts)}).encode()
         head = (
             f"POST /v1/briefs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
@@ -403,6 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency", type=float, default=0.3, help="stub latency in seconds (default 0.3)")
     p.add_argument("--requests", type=int, default=2000, help="POST /v1/briefs requests (default 2000)")
     p.add_argument("--clients", type=int, default=64, help="concurrent clients (default 64)")
+    p.add_argument(
+        "--light-requests", type=int, default=200, help="requests of the light-load pass (default 200)"
+    )
+    p.add_argument("--light-clients", type=int, default=4, help="clients of the light-load pass (default 4)")
     p.add_argument(
         "--job", type=int, default=2000, help="articles in the job, and in the run baseline (default 2000)"
     )
@@ -481,7 +498,14 @@ def summarise(report: dict[str, Any], args: argparse.Namespace) -> None:
             "  added latency",
             f"p50 {req['added_ms_p50']:.0f} ms, p90 {req['added_ms_p90']:.0f} ms, ",
             f"p99 {req['added_ms_p99']:.0f} ms, max {req['added_ms_max']:.0f} ms ",
-            f"over the model's {model_ms:.0f} ms",
+            f"over the model's {model_ms:.0f} ms (CPU-bound: mostly waiting in line)",
+        )
+        light = req["light"]
+        line(
+            f"  {light['clients']} clients",
+            f"{light['n']} requests, {light['per_s']:.1f}/s, statuses {light['statuses']}: added latency ",
+            f"p50 {light['added_ms_p50']:.0f} ms, p90 {light['added_ms_p90']:.0f} ms, ",
+            f"p99 {light['added_ms_p99']:.0f} ms, max {light['added_ms_max']:.0f} ms",
         )
     if job:
         before = job["before_kill"]

@@ -32,8 +32,9 @@ from summarizer.models import Article, Brief
 from summarizer.redact import redact
 from summarizer.service import problems
 from summarizer.service.access import AccessLog
+from summarizer.service.admission import Admission
 from summarizer.service.api import ArticleIn, BriefWithArticle, JobList, JobStatus, ProblemDocument
-from summarizer.service.briefing import Briefer, QueueFull
+from summarizer.service.briefing import Briefer
 from summarizer.service.config import ServiceSettings, match_key
 from summarizer.service.metrics import Metrics
 from summarizer.service.problems import Problem
@@ -177,7 +178,8 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         description="Typed, evidence-backed briefs of news articles. Errors are RFC 9457 problem documents.",
     )
     app.state.service = service
-    app.add_middleware(AccessLog, metrics=service.metrics, keys=service.keys)
+    app.add_middleware(Admission, briefer=service.briefer)
+    app.add_middleware(AccessLog, metrics=service.metrics, keys=service.keys)  # outermost
     problems.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -234,32 +236,28 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         ] = None,
     ) -> Response:
         """Brief one article: JSON (text or html) or a raw text/plain, text/markdown or text/html body."""
-        try:
-            place = service.briefer.admit()
-        except QueueFull as exc:
-            raise Problem(429, "Too many requests", str(exc), {"Retry-After": str(exc.retry_after)}) from None
-        with place:
-            body = await _read_body(request, config.max_body_bytes)
+        # Admitted already (a place in the bounded queue is held): see service/admission.py.
+        body = await _read_body(request, config.max_body_bytes)
 
-            async def handle() -> Response:
-                article, model = await _article_from_body(request, body, service.settings.max_article_chars)
-                brief, cache = await service.briefer.brief(article, model)
-                headers = {"X-Summarizer-Cache": cache}
-                if _wants_markdown(request.headers.get("accept", "")):
-                    from summarizer.brief.render import brief_markdown
+        async def handle() -> Response:
+            article, model = await _article_from_body(request, body, service.settings.max_article_chars)
+            brief, cache = await service.briefer.brief(article, model)
+            headers = {"X-Summarizer-Cache": cache}
+            if _wants_markdown(request.headers.get("accept", "")):
+                from summarizer.brief.render import brief_markdown
 
-                    return Response(
-                        brief_markdown(brief, article.title, article.text),
-                        media_type="text/markdown; charset=utf-8",
-                        headers=headers,
-                    )
-                if include == "article":
-                    payload = BriefWithArticle(article=article, brief=brief).model_dump_json()
-                else:
-                    payload = brief.model_dump_json()
-                return Response(payload, media_type="application/json", headers=headers)
+                return Response(
+                    brief_markdown(brief, article.title, article.text),
+                    media_type="text/markdown; charset=utf-8",
+                    headers=headers,
+                )
+            if include == "article":
+                payload = BriefWithArticle(article=article, brief=brief).model_dump_json()
+            else:
+                payload = brief.model_dump_json()
+            return Response(payload, media_type="application/json", headers=headers)
 
-            return await _idempotent(service, request, who, body, handle)
+        return await _idempotent(service, request, who, body, handle)
 
     # -- jobs ---------------------------------------------------------------------------------
 
