@@ -22,8 +22,9 @@ CHROMIUM = os.environ.get("SUMMARIZER_CHROMIUM") or shutil.which("chromium") or 
 # the third item's evidence below the fold of the article pane, so the page has to scroll to it.
 LONG = " ".join(["the committee heard evidence from engineers, residents and the transport authority"] * 30)
 XSS_ARTICLE = (
-    'Council <script>window.__xss = 1</script> votes <img src=x onerror="window.__xss = 2"> on bridge\n\n'
-    f"The city council said on Monday that it would vote on the bridge repairs after {LONG}. "
+    "Council <script>window.__xss = 1</script> votes on bridge\n\n"
+    'The city council said on Monday <img src=x onerror="window.__xss = 2"> that it would vote on the '
+    f"bridge repairs after {LONG}. "
     "The mayor said on Tuesday that the budget had been agreed. "
     "Engineers warned on Wednesday that the bridge could close again. "
     "Residents said they were relieved."
@@ -63,7 +64,7 @@ def test_brief_appears_and_an_item_click_highlights_its_exact_evidence(browser: 
     page.fill("#article-input", XSS_ARTICLE)
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
-    assert "<img src=x onerror" in page.inner_text("#headline")  # shown as text
+    assert "<img src=x onerror" in page.inner_text("#brief")  # the cited sentence, shown as text
     items = page.locator(".item")
     assert items.count() >= 3
     target = page.locator(".item[title^='The mayor said on Tuesday']").first
@@ -82,7 +83,7 @@ def test_brief_appears_and_an_item_click_highlights_its_exact_evidence(browser: 
     assert page.locator(".item.active").count() == 1
     # the article's markup is text, never executed
     assert page.evaluate("window.__xss") is None
-    assert page.locator("#article-text script, #article-text img, #headline img").count() == 0
+    assert page.locator("#article-text script, #article-text img, #brief img, #brief script").count() == 0
     assert "<script>window.__xss = 1</script>" in page.inner_text("#article-text")
     assert not errors
 
