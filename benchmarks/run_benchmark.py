@@ -124,6 +124,8 @@ def trimmed(stub: Any, every: float = 1.0) -> Iterator[None]:
             with stub.state.lock:
                 stub.state.bodies.clear()
                 stub.state.auth_headers.clear()
+                stub.state.headers.clear()
+                stub.state.times.clear()
 
     thread = threading.Thread(target=trim, daemon=True)
     thread.start()
@@ -135,6 +137,8 @@ def trimmed(stub: Any, every: float = 1.0) -> Iterator[None]:
         with stub.state.lock:
             stub.state.bodies.clear()
             stub.state.auth_headers.clear()
+            stub.state.headers.clear()
+            stub.state.times.clear()
 
 
 def run_child(args: list[str], timeout: float) -> dict[str, Any]:

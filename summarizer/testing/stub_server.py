@@ -10,6 +10,9 @@ grounding passes), or with a fault chosen by a seeded random draw or a fixed scr
     truncated    half a JSON body, then the connection closes
     not-schema   valid JSON that is not a brief
     empty-choices  ``"choices": []``
+    context-length   400 as llama.cpp words it when the prompt exceeds the context
+    content-filter   400 as OpenAI words a content-filter refusal
+    insufficient-quota  429 as OpenAI words an account out of credit (not transient)
     ungrounded   a brief whose evidence is not in the article
 
 Real model traffic is recorded from the real server; this is for the cases a real server will
@@ -48,6 +51,9 @@ FAULTS = (
     "ungrounded",
     "401",
     "400",
+    "context-length",
+    "content-filter",
+    "insufficient-quota",
 )
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.S)
 
@@ -82,6 +88,8 @@ class StubState:
         self.outcomes: Counter[str] = Counter()
         self.bodies: list[dict[str, Any]] = []
         self.auth_headers: list[str] = []
+        self.headers: list[dict[str, str]] = []  # every request's headers, names lower-cased
+        self.times: list[float] = []  # time.monotonic() when each request arrived
 
     def next_outcome(self) -> str:
         with self.lock:
@@ -96,6 +104,34 @@ class StubState:
             self.outcomes[outcome] += 1
             return outcome
 
+
+# Provider errors as real servers word them (llama.cpp's server; OpenAI's API reference).
+_WORDED: dict[str, tuple[int, dict[str, Any]]] = {
+    "context-length": (
+        400,
+        {
+            "code": 400,
+            "message": "the request exceeds the available context size, try increasing it",
+            "type": "exceed_context_size_error",
+        },
+    ),
+    "content-filter": (
+        400,
+        {
+            "message": "The response was filtered due to the prompt triggering content management policy.",
+            "type": "invalid_request_error",
+            "code": "content_filter",
+        },
+    ),
+    "insufficient-quota": (
+        429,
+        {
+            "message": "You exceeded your current quota, please check your plan and billing details.",
+            "type": "insufficient_quota",
+            "code": "insufficient_quota",
+        },
+    ),
+}
 
 _NUMBERED = re.compile(r"^\[(\d+)\] (.*)$", re.M)
 _REPAIR_ITEM = re.compile(r"^\d+\. Sentence: ", re.M)
@@ -146,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.bodies.append(body)
             state.auth_headers.append(self.headers.get("authorization") or "")
+            state.headers.append({k.lower(): v for k, v in self.headers.items()})
+            state.times.append(time.monotonic())
         outcome = state.next_outcome()
         if state.config.latency:
             time.sleep(state.config.latency)
@@ -192,6 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(429, "rate limited")
         elif outcome in {"500", "502", "503", "401", "400"}:
             self._error(int(outcome), f"stub fault {outcome}")
+        elif outcome in _WORDED:
+            status, error = _WORDED[outcome]
+            self._json(status, {"error": error})
         elif outcome == "reset":
             self.connection.setsockopt(
                 socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
