@@ -2,6 +2,7 @@
 
     SummarizerError
     ├── ArticleError            the input is not an article we can brief (also a ValueError)
+    │   └── ArticleRejectedError  the provider refused this one article (context window, content filter)
     ├── ConfigurationError      bad key, unknown model, rejected request: retrying will not help
     ├── LocalModelError         the embedded model could not be assembled or served
     ├── ModelUnavailableError   transport faults outlasted the retry policy
@@ -27,6 +28,11 @@ class SummarizerError(Exception):
 
 class ArticleError(SummarizerError, ValueError):
     """The input is not an article we can brief (missing, empty, binary, too large...)."""
+
+
+class ArticleRejectedError(ArticleError):
+    """The model's provider refused this one article (longer than its context window, stopped by a
+    content filter): the article's own failure, so a run goes on with the others."""
 
 
 class ConfigurationError(SummarizerError):

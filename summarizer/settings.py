@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     )
     retry_max_wait: float = Field(default=30.0, ge=0, description="Longest pause between tries.")
     retry_total: float = Field(default=900.0, gt=0, description="Seconds after which transport retries stop.")
+    rpm: int | None = Field(
+        default=None,
+        gt=0,
+        description="At most this many model requests per minute, counted where requests are sent "
+        "(re-asks, parts of long articles and retries included), shared by the whole process.",
+    )
+    tpm: int | None = Field(
+        default=None,
+        gt=0,
+        description="At most this many tokens per minute (each request's prompt, estimated, plus "
+        "max_tokens), shared by the whole process.",
+    )
     constrain_evidence: bool | None = Field(
         default=None,
         description="Send evidence/quote fields as an enum of the article's sentences, so a "

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
 from summarizer import summarize
-from summarizer.errors import ConfigurationError, InvalidResponseError, ModelUnavailableError
+from summarizer.batch import RunOptions, run_sync
+from summarizer.errors import (
+    ArticleRejectedError,
+    ConfigurationError,
+    InvalidResponseError,
+    ModelUnavailableError,
+)
 from summarizer.settings import Settings
 from summarizer.testing.stub_server import StubConfig, stub_server
 
@@ -114,3 +121,41 @@ def test_the_key_reaches_the_server_but_no_output():
         brief = summarize(ARTICLE, settings=_settings(stub))
     assert stub.state.auth_headers[0] == f"Bearer {KEY}"
     assert KEY not in brief.model_dump_json()
+
+
+# -- failures that look transient, or fatal, and are neither ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault,words", [("context-length", "context window"), ("content-filter", "content filter")]
+)
+def test_a_400_about_the_articles_content_is_that_articles_error(fault, words):
+    with stub_server(StubConfig(script=[fault] * 5)) as stub:
+        with pytest.raises(ArticleRejectedError, match=words) as info:
+            summarize(ARTICLE, settings=_settings(stub))
+    assert stub.state.requests == 1, "the same article would be refused again"
+    assert not isinstance(info.value, ConfigurationError)
+    if fault == "context-length":
+        assert "SUMMARIZER_CONTEXT_TOKENS" in str(info.value)
+
+
+def test_insufficient_quota_is_not_retried_and_says_so():
+    with stub_server(StubConfig(script=["insufficient-quota"] * 5)) as stub:
+        with pytest.raises(ConfigurationError, match="insufficient_quota") as info:
+            summarize(ARTICLE, settings=_settings(stub, max_attempts=5))
+    assert stub.state.requests == 1
+    assert "credit" in str(info.value)
+
+
+def test_a_run_goes_on_past_an_article_the_model_refuses(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (src / name).write_text(f"{name} opens the story. " + ARTICLE)
+    out = tmp_path / "out"
+    with stub_server(StubConfig(script=["context-length"])) as stub:
+        code = run_sync(RunOptions(paths=[str(src)], out=out, concurrency=1, quiet=True), _settings(stub))
+    assert code == 1
+    (error,) = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert error["kind"] == "input" and "context window" in error["reason"]
+    assert len((out / "briefs.jsonl").read_text().splitlines()) == 2

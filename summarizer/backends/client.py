@@ -1,21 +1,22 @@
-"""The model client: instructor over litellm, with transport retries kept apart from re-asks.
+"""The model client: one structured call, with re-asks kept apart from transport retries.
 
 Layering (inside out):
-1. ``litellm.(a)completion`` makes one HTTP request; its own and the OpenAI SDK's hidden retries
-   are switched off so every request is ours to count.
-2. ``_Attempts`` wraps it: a tenacity policy retries transport faults only (429 honouring
-   Retry-After, 5xx, timeouts, resets) with jittered exponential backoff, bounded in attempts and
-   total time, and counts attempts and token usage of *every* request.
-3. instructor calls that wrapper and re-asks when the answer fails validation (schema or
-   grounding): a validation message goes back to the model, a 429 never does.
+1. A backend (``base.Backend``) sends one HTTP request: the ``openai`` SDK for a server of your
+   own, litellm for hosted providers. Neither retries.
+2. ``_Call.send`` wraps it: the process's rate limits, then a tenacity policy that retries
+   transport faults only (``transport``), counting the attempts and token usage of *every*
+   request. Where the provider offers strict structured outputs, the response format is made
+   strict here (``strict``).
+3. instructor calls ``_Call.send`` once per validation round and re-asks when the answer fails
+   validation (schema or grounding): a validation message goes back to the model, a 429 never does.
+
+Failures end as the package's own errors (``_translate``), with a message a person can act on.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,72 +25,90 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from summarizer.backends.base import Backend, Endpoint, backend_for
+from summarizer.backends.strict import strict_request
+from summarizer.backends.transport import (
+    article_rejection,
+    is_transient,
+    quota_exhausted,
+    rate_limits,
+    retry_policy,
+    status_of,
+)
 from summarizer.errors import (
+    ArticleRejectedError,
     ConfigurationError,
     InvalidResponseError,
     ModelUnavailableError,
+    SummarizerError,
 )
 from summarizer.models import Usage
-from summarizer.backends._litellm import litellm as load_litellm
 from summarizer.redact import redact
 from summarizer.settings import Settings
 
+__all__ = ["CallResult", "Endpoint", "acomplete", "resolve_endpoint"]
+
 log = logging.getLogger(__name__)
 
-
-_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 _FATAL_HINTS = {
     400: "the provider rejected the request as malformed; check SUMMARIZER_MODEL, "
     "SUMMARIZER_MODE and SUMMARIZER_MAX_TOKENS",
     401: "the provider rejected the credentials; set the provider's key (e.g. OPENAI_API_KEY, "
-    "ANTHROPIC_API_KEY) or SUMMARIZER_API_KEY for SUMMARIZER_API_BASE",
+    "ANTHROPIC_API_KEY), or SUMMARIZER_API_KEY for SUMMARIZER_API_BASE",
+    402: "the provider wants payment; add credit to the account or use another key",
     403: "the key is not allowed to use this model; check the provider key and SUMMARIZER_MODEL",
     404: "the model or endpoint does not exist; check SUMMARIZER_MODEL and SUMMARIZER_API_BASE",
 }
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where requests go: a litellm model string plus optional base URL and key."""
-
-    model: str
-    api_base: str | None = None
-    api_key: str | None = None
-    context_tokens: int | None = None
-    constrained: bool = False  # evidence as an enum of article sentences (grammar servers)
-    embedded: bool = False
-
-    def litellm_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"model": self.model}
-        if self.api_base:
-            kwargs["api_base"] = self.api_base
-        if self.api_key:
-            kwargs["api_key"] = self.api_key
-        return kwargs
+_STRICT_PROVIDERS = frozenset({"openai", "azure"})
 
 
 def resolve_endpoint(settings: Settings) -> Endpoint:
-    """The configured model, or the embedded one (started on first use)."""
+    """The configured model, or the embedded one (started on first use).
+
+    A server at ``SUMMARIZER_API_BASE`` gets ``SUMMARIZER_API_KEY`` or no key: never a provider's
+    key from the environment (the backends see to it).
+    """
     key = settings.api_key.get_secret_value() if settings.api_key else None
     if settings.model:
-        if settings.api_base and not key and settings.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
-            key = "no-key"  # a self-hosted OpenAI-compatible server; the SDK insists on some key
         constrained = settings.constrain_evidence
         if constrained is None:
             constrained = bool(settings.api_base) and settings.model.startswith("openai/")
-        return Endpoint(settings.model, settings.api_base, key, settings.context_tokens, constrained)
+        return Endpoint(
+            settings.model,
+            settings.api_base,
+            key,
+            settings.context_tokens,
+            constrained,
+            strict=_offers_strict(settings.model, settings.api_base),
+        )
     from summarizer.backends.local_server import ensure_server
 
     server = ensure_server(settings)
-    # llama.cpp ignores the key, but the OpenAI SDK insists on having one.
     return Endpoint(
         f"openai/{server.model_alias}",
         server.api_base,
-        key or "embedded",
+        None,  # llama.cpp on 127.0.0.1 wants no key
         server.n_ctx,
         settings.constrain_evidence is not False,
         embedded=True,
     )
+
+
+def _offers_strict(model: str, api_base: str | None) -> bool:
+    """Whether the provider decodes to a strict JSON schema (OpenAI and Azure OpenAI models that
+    support structured outputs, per litellm's model map). Servers of your own get the grammar
+    schema instead."""
+    if api_base and model.startswith("openai/"):
+        return False
+    from summarizer.backends._litellm import litellm
+
+    try:
+        provider = litellm().get_llm_provider(model)[1]
+        if provider not in _STRICT_PROVIDERS or (provider == "openai" and api_base):
+            return False
+        return bool(litellm().supports_response_schema(model=model, custom_llm_provider=provider))
+    except Exception:  # an unknown model: litellm will say so, clearly, on the first request
+        return False
 
 
 @dataclass
@@ -99,97 +118,39 @@ class CallResult:
     usage: Usage
 
 
-def status_of(exc: BaseException) -> int | None:
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) else None
+@functools.lru_cache(maxsize=64)
+def _backend(endpoint: Endpoint) -> Backend:
+    return backend_for(endpoint)
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Worth another try: rate limits, server errors, timeouts, dropped connections."""
-    import httpx
+class _Call:
+    """One structured call: counts every request, sums its usage, retries transport faults."""
 
-    if isinstance(exc, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)):
-        return True
-    name = type(exc).__name__
-    if name in {"Timeout", "APITimeoutError", "APIConnectionError", "ServiceUnavailableError",
-                "InternalServerError", "RateLimitError", "BadGatewayError"}:
-        return True
-    status = status_of(exc)
-    return status in _RETRY_STATUS
-
-
-def retry_after(exc: BaseException) -> float | None:
-    """Seconds the server asked us to wait (Retry-After / retry-after-ms), if it did."""
-    headers: Any = None
-    response = getattr(exc, "response", None)
-    if response is not None:
-        headers = getattr(response, "headers", None)
-    headers = headers or getattr(exc, "litellm_response_headers", None)
-    if not headers:
-        return None
-    try:
-        if ms := headers.get("retry-after-ms"):
-            return max(0.0, float(ms) / 1000)
-        if value := headers.get("retry-after"):
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                from email.utils import parsedate_to_datetime
-
-                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, AttributeError):
-        return None
-    return None
-
-
-class _Attempts:
-    """Counts every request and sums its usage; retries transport faults under a tenacity policy."""
-
-    def __init__(self, settings: Settings, endpoint: Endpoint):
+    def __init__(self, settings: Settings, endpoint: Endpoint) -> None:
         self.settings = settings
         self.endpoint = endpoint
+        self.backend = _backend(endpoint)
+        self.timeout = settings.request_timeout(endpoint.embedded)
         self.attempts = 0
+        self.rounds = 0  # instructor sends once per validation round
         self.usage = Usage()
-        self.validation_round = 0
 
-    def _policy(self, is_async: bool) -> Any:
-        import tenacity
-
-        s = self.settings
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            asked = retry_after(exc) if exc else None
-            if asked is not None:
-                return min(asked, s.retry_max_wait)
-            return tenacity.wait_random_exponential(multiplier=0.5, max=s.retry_max_wait)(state)
-
-        cls = tenacity.AsyncRetrying if is_async else tenacity.Retrying
-        return cls(
-            retry=tenacity.retry_if_exception(is_transient),
-            stop=tenacity.stop_after_attempt(s.max_attempts) | tenacity.stop_after_delay(s.retry_total),
-            wait=wait,
-            reraise=True,
-            before_sleep=self._log_retry,
-        )
+    async def send(self, request: dict[str, Any]) -> Any:
+        self.rounds += 1
+        if self.endpoint.strict:
+            request = strict_request(request)
+        limits = rate_limits(self.settings)
+        async for attempt in retry_policy(self.settings, self._log_retry):
+            with attempt:
+                if limits is not None:
+                    await limits.acquire(request)
+                self.attempts += 1
+                response = await self.backend.create(request, self.timeout)
+        return self._record(response)
 
     def _log_retry(self, state: Any) -> None:
         exc = state.outcome.exception()
         log.warning("model request failed (%s), retrying: attempt %d", redact(_describe(exc)), state.attempt_number)
-
-    def _prepare(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        self.validation_round += 1  # instructor calls us once per validation round
-        return {
-            **kwargs,
-            **self.endpoint.litellm_kwargs(),
-            "timeout": self.settings.request_timeout(self.endpoint.embedded),
-            "num_retries": 0,
-            "max_retries": 0,
-        }
 
     def _record(self, response: Any) -> Any:
         usage = getattr(response, "usage", None)
@@ -210,24 +171,22 @@ class _Attempts:
             )
         return response
 
-    async def async_(self, *args: Any, **kwargs: Any) -> Any:
-        litellm = load_litellm()
-        call = self._prepare(kwargs)
-        async for attempt in self._policy(is_async=True):
-            with attempt:
-                self.attempts += 1
-                response = await litellm.acompletion(*args, **call)
-        return self._record(response)
+
+_CALL: ContextVar[_Call] = ContextVar("summarizer_call")
 
 
-def _mode(settings: Settings) -> Any:
+async def _send(**request: Any) -> Any:
+    """What instructor calls: the current task's ``_Call`` (one instructor client serves all)."""
+    return await _CALL.get().send(request)
+
+
+@functools.cache
+def _instructor(mode: str) -> Any:
+    """One instructor client per mode, built once (building one costs more than a request's parsing)."""
     import instructor
 
-    return {
-        "json_schema": instructor.Mode.JSON_SCHEMA,
-        "tools": instructor.Mode.TOOLS,
-        "json": instructor.Mode.JSON,
-    }[settings.mode]
+    modes = {"json_schema": instructor.Mode.JSON_SCHEMA, "tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON}
+    return instructor.from_litellm(_send, mode=modes[mode])
 
 
 @functools.cache
@@ -262,8 +221,10 @@ def _with_schema(response_model: type[BaseModel]) -> type[BaseModel]:
             schema = _SCHEMA.get()
             return schema if schema is not None else super().model_json_schema(*args, **kwargs)  # type: ignore[misc]
 
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        response_model.__name__, __base__=(_Override, response_model), __doc__=response_model.__doc__
+    return create_model(
+        response_model.__name__,
+        __base__=(_Override, response_model),  # type: ignore[arg-type]
+        __doc__=response_model.__doc__,
     )
 
 
@@ -291,14 +252,12 @@ async def acomplete(
     given, is sent as the response format instead of the model's own (grammar-constrained
     servers decode to it).
     """
-    import instructor
-
-    attempts = _Attempts(settings, endpoint)
-    client = instructor.from_litellm(attempts.async_, mode=_mode(settings))
+    call = _Call(settings, endpoint)
     model = _with_schema(response_model) if schema is not None else _wrapped(response_model)
-    with _schema(schema):
-        try:
-            draft = await client.chat.completions.create(
+    token = _CALL.set(call)
+    try:
+        with _schema(schema):
+            draft = await _instructor(settings.mode).chat.completions.create(
                 messages=messages,
                 response_model=model,
                 max_retries=settings.reasks,
@@ -306,9 +265,11 @@ async def acomplete(
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
             )
-        except Exception as exc:
-            raise _translate(exc, attempts, endpoint) from None
-    return CallResult(draft, attempts.attempts, attempts.usage)
+    except Exception as exc:
+        raise _translate(exc, call) from None
+    finally:
+        _CALL.reset(token)
+    return CallResult(draft, call.attempts, call.usage)
 
 
 def _describe(exc: BaseException) -> str:
@@ -326,31 +287,44 @@ def _describe(exc: BaseException) -> str:
     return f"{label}: {text[:300]}" if text else label
 
 
-def _translate(exc: Exception, attempts: _Attempts, endpoint: Endpoint) -> Exception:
-    """Turn instructor/litellm exceptions into ours, with a message a person can act on."""
-    from summarizer.errors import SummarizerError
-
+def _translate(exc: Exception, call: _Call) -> Exception:
+    """Turn instructor/provider exceptions into ours, with a message a person can act on."""
     cause: BaseException = exc
     if type(exc).__name__ == "InstructorRetryException" and exc.__cause__ is not None:
         cause = exc.__cause__
     if isinstance(cause, SummarizerError):
         return cause
-    n = attempts.attempts
+    n = call.attempts
     status = status_of(cause)
-    where = f"model {endpoint.model}" + (f" at {endpoint.api_base}" if endpoint.api_base else "")
-    if status in _FATAL_HINTS and not is_transient(cause):
-        kind: type[SummarizerError] = ConfigurationError
-        message = f"{where}: HTTP {status}: {_FATAL_HINTS[status]}"
+    where = call.endpoint.where
+    rejection = article_rejection(cause)
+    kind: type[SummarizerError]
+    if rejection == "too_long":
+        kind = ArticleRejectedError
+        message = (
+            f"{where} refused the article as longer than its context window ({_describe(cause)}); "
+            "set SUMMARIZER_CONTEXT_TOKENS to the model's window so long articles are split"
+        )
+    elif rejection == "filtered":
+        kind, message = ArticleRejectedError, f"{where}: a content filter refused the article ({_describe(cause)})"
+    elif quota_exhausted(cause):
+        kind = ConfigurationError
+        message = (
+            f"{where}: HTTP 429 insufficient_quota: the account has no quota or credit left; add "
+            "credit or use another key (retrying will not help)"
+        )
+    elif status in _FATAL_HINTS and not is_transient(cause):
+        kind, message = ConfigurationError, f"{where}: HTTP {status}: {_FATAL_HINTS[status]}"
     elif is_transient(cause):
         kind, message = ModelUnavailableError, f"{where} failed after {n} attempt(s): {_describe(cause)}"
     elif type(exc).__name__ == "InstructorRetryException" or _is_validation(cause):
         kind = InvalidResponseError
-        message = f"{where} gave no valid brief after {attempts.validation_round} answer(s): {_describe(cause)}"
+        message = f"{where} gave no valid brief after {call.rounds} answer(s): {_describe(cause)}"
     elif status is not None:
         kind, message = ConfigurationError, f"{where}: {_describe(cause)}"
     else:
         kind, message = InvalidResponseError, f"{where}: {_describe(cause)}"
-    return kind(redact(message), attempts=n, usage=attempts.usage)
+    return kind(redact(message), attempts=n, usage=call.usage)
 
 
 def _is_validation(exc: BaseException) -> bool:

@@ -106,8 +106,7 @@ class Runner:
         """The stored brief of this exact work, or a fresh one (True), stored before it returns."""
         if not self.options.force and (stored := self.store.stored(work)) is not None:
             return stored, False
-        estimate = len(article.text) // 4 + self.settings.max_tokens
-        brief = await self.scheduler.model_call(lambda: asummarize(article, settings=self.settings), estimate)
+        brief = await self.scheduler.model_call(lambda: asummarize(article, settings=self.settings))
         self.store.keep(work, brief)
         return brief, True
 
@@ -152,6 +151,9 @@ class Runner:
 async def run(options: RunOptions, settings: Settings | None = None) -> int:
     """Brief every input of ``options``; the exit status (0 all briefed, 1 some failed)."""
     settings = settings or get_settings()
+    # Rate limits count requests (re-asks, parts, retries), so they live where requests are sent.
+    limits = {"rpm": options.rpm, "tpm": options.tpm}
+    settings = settings.model_copy(update={k: v for k, v in limits.items() if v is not None})
     if options.dry_run:
         return dry_run(options.paths, options.max_bytes, settings, options.out)
     out = options.out
@@ -165,7 +167,7 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
         endpoint = await asyncio.to_thread(resolve_endpoint, settings)
         # The embedded server has one slot on a small CPU: more in flight only queues there.
         concurrency = options.concurrency or (1 if endpoint.embedded else 8)
-        scheduler = Scheduler(concurrency, options.rpm, options.tpm)
+        scheduler = Scheduler(concurrency)
         with make_progress(options.quiet, lambda: count_inputs(options.paths, out)) as progress:
             runner = Runner(options, settings, endpoint.model, store, scheduler, progress)
             await scheduler.run(

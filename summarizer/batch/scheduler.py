@@ -1,5 +1,6 @@
 """When articles go to the model: at most ``concurrency`` at a time, a small window more loaded,
-identical work done once, rate limits, and a stop that ends new model calls.
+identical work done once, and a stop that ends new model calls. (Rate limits count requests, not
+articles, so they live where requests are sent: ``summarizer.backends.transport``.)
 
 Every input's task is awaited and its exception retrieved: a handler that fails unexpectedly
 becomes an error record through ``on_crash``, never a "Task exception was never retrieved".
@@ -11,8 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
-from aiolimiter import AsyncLimiter
-
 from summarizer.batch.sources import Input
 
 T = TypeVar("T")
@@ -23,11 +22,9 @@ class Stopped(Exception):
 
 
 class Scheduler:
-    def __init__(self, concurrency: int, rpm: int | None = None, tpm: int | None = None) -> None:
+    def __init__(self, concurrency: int) -> None:
         self.slots = asyncio.Semaphore(concurrency)
         self.window = concurrency * 2 + 2  # inputs loaded ahead of the model: keeps memory flat
-        self.requests = AsyncLimiter(rpm, 60) if rpm else None
-        self.tokens = AsyncLimiter(tpm, 60) if tpm else None
         self.stop_reason: str | None = None
         self._inflight: dict[str, asyncio.Future[Any]] = {}
 
@@ -80,13 +77,9 @@ class Scheduler:
             # finished futures would hold every brief of the run in memory.
             self._inflight.pop(key, None)
 
-    async def model_call(self, call: Callable[[], Awaitable[T]], estimated_tokens: int) -> T:
-        """Run ``call`` in a model slot, within the rate limits, unless the run is stopping."""
+    async def model_call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run ``call`` in a model slot, unless the run is stopping."""
         async with self.slots:
             if self.stop_reason:
                 raise Stopped(self.stop_reason)
-            if self.requests is not None:
-                await self.requests.acquire()
-            if self.tokens is not None:
-                await self.tokens.acquire(min(estimated_tokens, self.tokens.max_rate))
             return await call()
