@@ -11,6 +11,8 @@ _PATTERNS = [  # (pattern, replacement)
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"), "[REDACTED]"),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-]{8,}"), "[REDACTED]"),
     (re.compile(r"(?i)(api[_-]?key|authorization)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]{6,}"), r"\1\2[REDACTED]"),
+    # Credentials in a URL's user-info (http://user:pass@host/): the host stays, to say where.
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@'\"<>]+@"), r"\1[REDACTED]@"),
 ]
 MASK = "[REDACTED]"
 
@@ -39,4 +41,12 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        # A traceback logged with exc_info can quote a request URL or header: the formatter
+        # uses exc_text when it is set, so set it, masked.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

@@ -164,3 +164,38 @@ def test_brief_stdout_is_only_the_brief_at_vv(brief_at_vv):
     proc = brief_at_vv["proc"]
     assert proc.returncode == 0
     json.loads(proc.stdout)
+
+
+def test_openai_api_key_never_goes_to_a_custom_api_base(tmp_path):
+    """`openai/<name>` at a server of your own, OPENAI_API_KEY set, no SUMMARIZER_API_KEY: the
+    server (here over plain http, like the README's gpu-box) gets no key at all."""
+    src = _articles(tmp_path, ["a.txt"])
+    with stub_server(StubConfig()) as stub:
+        env = _env(stub)
+        del env["SUMMARIZER_API_KEY"]
+        proc = _cli(["brief", str(src / "a.txt")], env, tmp_path)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert stub.state.auth_headers == [""]
+        assert not [h for h in stub.state.headers if _leaks(json.dumps(h))]
+
+
+def test_credentials_in_the_api_base_url_are_written_nowhere(tmp_path):
+    """SUMMARIZER_API_BASE=http://user:pass@host/v1: the errors of a run name the host, never the
+    password, in errors.jsonl, the manifest, stdout and stderr."""
+    password = "url-pass-SECRET-9876"
+    src = _articles(tmp_path, ["a.txt", "c.txt"])
+    out = tmp_path / "out"
+    with stub_server(StubConfig(script=["503", "401"])) as stub:
+        base = stub.api_base.replace("http://", f"http://summarizer:{password}@")
+        env = _env(stub, SUMMARIZER_API_BASE=base, SUMMARIZER_MAX_ATTEMPTS="1")
+        proc = _cli(["run", str(src), "-o", str(out), "-c", "1", "-vv"], env, tmp_path)
+        assert stub.state.requests == 2
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert sorted(e["kind"] for e in errors) == ["configuration", "model_unavailable"]
+    assert all("[REDACTED]@127.0.0.1" in e["reason"] for e in errors), "the reasons must name the server"
+    assert "[REDACTED]@127.0.0.1" in proc.stderr
+    for text in (proc.stdout, proc.stderr):
+        assert password not in text
+    leaked = [p for p in tmp_path.rglob("*") if p.is_file() and password in p.read_text(errors="replace")]
+    assert leaked == []
