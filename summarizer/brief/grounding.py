@@ -18,7 +18,7 @@ from typing import Any
 
 from summarizer.brief import net, support
 from summarizer.brief.dates import resolve
-from summarizer.brief.draft import MAX_SUMMARY_SENTENCES, BriefDraft, Plan
+from summarizer.brief.draft import MAX_SUMMARY_SENTENCES, SUMMARY_SENTENCE_CHARS, BriefDraft, Plan
 from summarizer.brief.sentences import Sentence, split_text
 from summarizer.errors import GroundingError
 from summarizer.models import (
@@ -305,7 +305,8 @@ class Grounder:
         self.suspects = suspects
         self.withheld = {s.number for s, _ in suspects}
         self.report = GroundingReport()
-        self._backed_developments: list[tuple[str, int]] = []  # (the model's checked wording, sentence)
+        # Each kept development's wording for a summary: the model's if it passed, else its sentence.
+        self._development_wordings: list[tuple[str, int]] = []
 
     def sentence(self, number: int) -> Sentence:
         return self.by_number[number]
@@ -430,8 +431,8 @@ class Grounder:
                     )
                     continue
                 used.add(d.sentence)
-                if what != fallback:
-                    self._backed_developments.append((what, d.sentence))
+                wording = what if what != fallback else shorten(s.text, SUMMARY_SENTENCE_CHARS)
+                self._development_wordings.append((wording, d.sentence))
                 when, where = when_of(s.text), where_of(s.text)
                 kept.append(
                     KeyDevelopment(
@@ -522,13 +523,14 @@ class Grounder:
         return kept
 
     def _stand_in_summary(self) -> list[SummarySentence]:
-        """No summary sentence passed: the developments the model worded and the check passed
-        stand in (each backed by its own sentence); else the article's lead sentence."""
-        if self._backed_developments:
-            reason = "no summary sentence passed the support check: the checked developments stand in"
+        """No summary sentence passed: the first developments stand in, in the model's wording
+        where the check passed it, else in their sentence's own words; with no development, the
+        article's lead sentence."""
+        if self._development_wordings:
+            reason = "no summary sentence passed the support check: the first developments stand in"
             chosen = [
-                SummarySentence(text=_sentence(what), support=[self._ref(n)])
-                for what, n in self._backed_developments[: MAX_SUMMARY_SENTENCES - 1]
+                SummarySentence(text=_sentence(text), support=[self._ref(n)])
+                for text, n in self._development_wordings[: MAX_SUMMARY_SENTENCES - 1]
             ]
         else:
             reason = "no summary sentence passed the support check: the article's lead sentence stands in"
