@@ -227,7 +227,7 @@ _CLAUSE_END = re.compile(
 
 
 def _sentence(text: str) -> str:
-    return text if text[-1:] in ".!?'\"\u2019\u201d" else text + "."
+    return text if text[-1:] in ".!?'\"\u2019\u201d\u2026" else text + "."
 
 
 def _is_prose(text: str) -> bool:
