@@ -92,6 +92,18 @@ def test_a_custom_base_gets_summarizer_api_key_and_only_that(monkeypatch, model)
     assert set(stub.state.auth_headers) == {"Bearer own-key-0000"}
 
 
+def test_the_article_reaches_the_model_verbatim_even_when_it_looks_like_a_template():
+    """instructor renders messages as Jinja templates when it is given a validation context; the
+    context must reach the validators without the article being run as template code."""
+    text = "The fee is {{ 7*7 }} euros, {# not a comment #} said the mayor. The {% if vote %} passed."
+    with stub_server(StubConfig(script=["ungrounded", "ok"])) as stub:
+        brief = summarize(text, settings=stub.settings(reasks=1, constrain_evidence=False))
+    sent = stub.state.bodies[0]["messages"][1]["content"]
+    assert "{{ 7*7 }} euros, {# not a comment #}" in sent and "{% if vote %}" in sent
+    # ... and the validators still held the answer to the plan: the ungrounded one was re-asked.
+    assert brief.metadata.attempts == 2
+
+
 # -- strict structured outputs -----------------------------------------------------------------
 
 
