@@ -127,6 +127,10 @@ def run(
     strict: Annotated[bool, typer.Option(help="Fail an article if items stay ungrounded.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 2_000_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    database_url: Annotated[
+        Optional[str],
+        typer.Option(help="Share briefs with a `summarizer serve` store: sqlite:///PATH or postgresql://..."),
+    ] = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Brief every article under PATHS into OUT/ (resumable: a re-run skips finished work)."""
@@ -138,6 +142,7 @@ def run(
     options = RunOptions(
         paths=paths, out=out, markdown=format is Format.markdown, concurrency=concurrency,
         rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, max_bytes=max_bytes, quiet=quiet,
+        database_url=database_url,
     )  # fmt: skip
     try:
         # rpm/tpm also go to Settings, where the model client counts every request it sends.

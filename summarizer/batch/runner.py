@@ -12,6 +12,7 @@ import asyncio
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from summarizer.backends.client import resolve_endpoint
 from summarizer.batch.dryrun import dry_run
@@ -47,6 +48,7 @@ class RunOptions:
     dry_run: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     quiet: bool = False
+    database_url: str | None = None  # a `summarizer serve` store whose brief cache the run shares
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Runner:
     progress: Progress
     stats: Stats = field(default_factory=Stats)
     fatal: SummarizerError | None = None  # raised when the run ends
+    shared: Any = None  # the service's Store (summarizer.service.store), with --database-url
 
     async def handle(self, item: Input) -> None:
         try:
@@ -106,8 +109,18 @@ class Runner:
         """The stored brief of this exact work, or a fresh one (True), stored before it returns."""
         if not self.options.force and (stored := self.store.stored(work)) is not None:
             return stored, False
+        if self.shared is not None and not self.options.force:
+            # The service caches under the same work key: its brief is this work's brief.
+            if (found := await asyncio.to_thread(self.shared.cached, work)) is not None:
+                brief = Brief.model_validate_json(found)
+                self.store.keep(work, brief)
+                return brief, False
         brief = await self.scheduler.model_call(lambda: asummarize(article, settings=self.settings))
         self.store.keep(work, brief)
+        if self.shared is not None:
+            meta = brief.metadata
+            row = (work, meta.model, meta.prompt_version, brief.model_dump_json())
+            await asyncio.to_thread(self.shared.cache_put, *row)
         return brief, True
 
     def _briefed(self, item: Input, brief: Brief, fresh: bool) -> None:
@@ -168,11 +181,16 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
         # The embedded server has one slot on a small CPU: more in flight only queues there.
         concurrency = options.concurrency or (1 if endpoint.embedded else 8)
         scheduler = Scheduler(concurrency)
-        with make_progress(options.quiet, lambda: count_inputs(options.paths, out)) as progress:
-            runner = Runner(options, settings, endpoint.model, store, scheduler, progress)
-            await scheduler.run(
-                iter_inputs(options.paths, options.max_bytes, out), runner.handle, runner.crashed
-            )
+        shared = _shared_store(options.database_url) if options.database_url else None
+        try:
+            with make_progress(options.quiet, lambda: count_inputs(options.paths, out)) as progress:
+                runner = Runner(options, settings, endpoint.model, store, scheduler, progress, shared=shared)
+                await scheduler.run(
+                    iter_inputs(options.paths, options.max_bytes, out), runner.handle, runner.crashed
+                )
+        finally:
+            if shared is not None:
+                shared.close()
         problems = store.finish(complete=True)
     if not options.quiet:
         print_summary(runner.stats, endpoint.model)
@@ -181,6 +199,17 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
     if runner.fatal:
         raise runner.fatal
     return 1 if runner.stats.failed or problems else 0
+
+
+def _shared_store(url: str) -> Any:
+    """The brief cache of a ``summarizer serve`` store (SQLite or PostgreSQL), migrated."""
+    try:
+        from summarizer.service.store import Store
+    except ImportError:
+        raise UsageError("--database-url needs the serve extra: pip install 'summarizer[serve]'") from None
+    store = Store(url, threads=2)
+    store.migrate()
+    return store
 
 
 def run_sync(options: RunOptions, settings: Settings | None = None) -> int:
