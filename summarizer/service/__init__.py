@@ -2,6 +2,7 @@
 
 The data flow, module by module:
 
+    admission   the bounded queue: 429 before any work when it is full
     app         routes (FastAPI); request bodies -> Article via summarizer.batch.inputs
     briefing    the cache, then a model slot, then summarizer.brief's asummarize
     workers     job items claimed from the store, briefed through ``briefing``
