@@ -34,10 +34,20 @@ class OpenAICompatBackend:
 
     async def create(self, request: dict[str, Any], timeout: float) -> Any:
         from openai import omit
+        from openai.types.chat import ChatCompletion
 
-        extra_headers = None if self.api_key else {"Authorization": omit}
-        return await _client(self.base_url, self.api_key).chat.completions.create(
-            **request, model=self.model, timeout=timeout, extra_headers=extra_headers
+        # The SDK's documented way to send a request as it is: ``chat.completions.create`` would
+        # walk the whole body against its typed parameters first (~4 ms of CPU a request) to
+        # send the same JSON. Bearer auth only: the generic default would also offer
+        # OPENAI_ADMIN_KEY from the environment.
+        options: dict[str, Any] = {"timeout": timeout, "security": {"bearer_auth": True}}
+        if not self.api_key:
+            options["headers"] = {"Authorization": omit}
+        return await _client(self.base_url, self.api_key).post(
+            "/chat/completions",
+            cast_to=ChatCompletion,
+            body={"model": self.model, **request},
+            options=options,
         )
 
 
