@@ -152,7 +152,8 @@ def brief_for(messages: list[dict[str, Any]], items: int, grounded: bool = True)
     numbers = [n for n, _ in numbered] or [1]
     if not grounded:
         numbers = [9000 + n for n in numbers]
-    first = numbered[0][1] if numbered else "The article."
+    title = re.search(r"^Title: (.*)$", match.group(1), re.M)
+    first = title.group(1) if title else numbered[0][1] if numbered else "The article."
     fitting = [(n, text) for n, text in numbered if len(text) <= SUMMARY_SENTENCE_CHARS]
     summary = [{"text": text, "support": [n]} for n, text in fitting[:2]]
     return {
