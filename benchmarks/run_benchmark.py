@@ -217,7 +217,7 @@ def child_loop(folder: Path, api_base: str, warm: Path | None) -> dict[str, Any]
     baseline = peak_rss_mb()
     ok = failed = 0
     errors: list[str] = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         try:
             one(path)
@@ -226,8 +226,8 @@ def child_loop(folder: Path, api_base: str, warm: Path | None) -> dict[str, Any]
             failed += 1
             if len(errors) < 3:
                 errors.append(f"{path.name}: {type(exc).__name__}: {str(exc)[:200]}")
-    wall = time.perf_counter() - start
-    return {"n": len(paths), "wall_s": wall, "briefed": ok, "failed": failed, "errors": errors,
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"n": len(paths), "wall_s": wall, "cpu_s": cpu, "briefed": ok, "failed": failed, "errors": errors,
             "exit_code": 0 if not failed else 1, "baseline_peak_rss_mb": baseline}
 
 
@@ -250,16 +250,16 @@ def child_run(folder: Path, out: Path, api_base: str, concurrency: int, warm: Pa
         run_sync(options(warm, out.with_name(out.name + "-warmup")), settings)
     n = sum(1 for _ in folder.glob("*.txt"))
     baseline = peak_rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     code = run_sync(options(folder, out), settings)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
 
     def lines(name: str) -> list[str]:
         path = out / name
         return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.exists() else []
 
     briefs, errors = lines("briefs.jsonl"), lines("errors.jsonl")
-    return {"n": n, "wall_s": wall, "exit_code": code, "briefed": len(briefs), "failed": len(errors),
+    return {"n": n, "wall_s": wall, "cpu_s": cpu, "exit_code": code, "briefed": len(briefs), "failed": len(errors),
             "errors": [json.loads(e).get("reason") for e in errors[:3]], "concurrency": concurrency,
             "baseline_peak_rss_mb": baseline}
 
@@ -379,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
         if loop.get("wall_s") and c1.get("wall_s"):
             overhead_ms = (c1["wall_s"] - loop["wall_s"]) / args.n * 1000
         report["overhead_ms_per_article"] = overhead_ms
+        # CPU time is steadier than wall time on a shared machine: the same comparison in CPU.
+        cpu_overhead_ms = None
+        if loop.get("cpu_s") is not None and c1.get("cpu_s") is not None:
+            cpu_overhead_ms = (c1["cpu_s"] - loop["cpu_s"]) / args.n * 1000
+        report["cpu_overhead_ms_per_article"] = cpu_overhead_ms
 
         # -- memory as inputs grow -----------------------------------------------------------
         if not args.skip_big:
@@ -434,6 +439,11 @@ def main(argv: list[str] | None = None) -> int:
     print_table(["way", "wall", "art/s", "ideal wall", "of ideal", "RSS before", "peak RSS", "briefed", "requests", "exit"], rows)
     print("(RSS before: the child's peak after imports and warm-up, before the timed pass)")
     print(f"runner overhead vs plain loop (concurrency 1): {fmt(overhead_ms, '+.2f', ' ms/article')}")
+    for r in report["ways"].values():
+        if r.get("cpu_s") is not None:
+            print(f"  CPU in the child, {r['label']}: {r['cpu_s'] / args.n * 1000:.1f} ms/article")
+    print(f"runner CPU overhead vs plain loop (concurrency 1): "
+          f"{fmt(report.get('cpu_overhead_ms_per_article'), '+.2f', ' ms/article')}")
 
     if report["memory"]:
         print(f"\n== memory: concurrency {args.big_concurrency}, stub latency {args.big_latency * 1000:.0f} ms ==")
