@@ -227,3 +227,15 @@ def test_a_summary_item_holding_several_sentences_is_checked_sentence_by_sentenc
     assert (
         grounder.report.summary_checked == 2 and grounder.report.dropped[0].text == "Aliens landed in Paris."
     )
+
+
+def test_a_summary_sentence_cut_off_mid_way_is_dropped():
+    draft = _draft(
+        summary=[
+            {"text": "Officials announced a new bridge in Springfield on Monday.", "support": [1]},
+            {"text": "Police warned drivers that the old road", "support": [3]},
+        ]
+    )
+    brief, grounder = _ground(draft)
+    assert brief["summary"] == "Officials announced a new bridge in Springfield on Monday."
+    assert grounder.report.dropped[0].reason == "cut off mid-sentence"

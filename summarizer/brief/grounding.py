@@ -511,6 +511,12 @@ class Grounder:
                     Dropped(item=f"summary[{i}]", text=text, reason="; ".join(verdict.problems))
                 )
                 continue
+            if text.rstrip()[-1:] not in ".!?'\"\u2019\u201d)":
+                # A grammar-constrained string ends at the model's first double quote: "... are".
+                self.report.dropped.append(
+                    Dropped(item=f"summary[{i}]", text=text, reason="cut off mid-sentence")
+                )
+                continue
             if any(SequenceMatcher(None, text.lower(), k.text.lower()).ratio() >= _NEAR_REPEAT for k in kept):
                 self.report.dropped.append(
                     Dropped(item=f"summary[{i}]", text=text, reason="repeats an earlier summary sentence")

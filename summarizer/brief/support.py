@@ -193,9 +193,15 @@ class Verdict:
 
 
 def _stem(word: str) -> str:
+    """A crude stem: no possessive, one inflection off ("steps" = "step", "showed" = "show"),
+    then the first five letters ("announced" = "announce")."""
     word = word.lower().strip("'\u2019-")
     for suffix in ("'s", "\u2019s"):
         word = word.removesuffix(suffix)
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
     return word[:5] if len(word) > 5 else word
 
 
