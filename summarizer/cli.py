@@ -96,7 +96,7 @@ def brief(
     if format is Format.markdown:
         from summarizer.brief.render import brief_markdown
 
-        typer.echo(brief_markdown(result, article.title), nl=False)
+        typer.echo(brief_markdown(result, article.title, article.text), nl=False)
     else:
         typer.echo(result.model_dump_json(indent=2))
 
