@@ -26,9 +26,8 @@ KEY = "sk-test-SECRETSECRETSECRET0123456789"
 
 
 def _settings(stub, **kw):
-    base = dict(model="openai/stub", api_base=stub.api_base, api_key=KEY, timeout=2, retry_max_wait=0.05, max_attempts=4)
-    base.update(kw)
-    return Settings(**base)
+    base = dict(model="openai/stub", api_base=stub.api_base, api_key=KEY, timeout=2, retry_max_wait=0.05)
+    return Settings(**{**base, "max_attempts": 4, **kw})
 
 
 @pytest.mark.parametrize(
@@ -126,23 +125,28 @@ def test_the_key_reaches_the_server_but_no_output():
 # -- failures that look transient, or fatal, and are neither ---------------------------------------
 
 
+BACKENDS = pytest.mark.parametrize("model", ["openai/stub", "hosted_vllm/stub"])  # SDK, litellm
+
+
+@BACKENDS
 @pytest.mark.parametrize(
     "fault,words", [("context-length", "context window"), ("content-filter", "content filter")]
 )
-def test_a_400_about_the_articles_content_is_that_articles_error(fault, words):
+def test_a_400_about_the_articles_content_is_that_articles_error(fault, words, model):
     with stub_server(StubConfig(script=[fault] * 5)) as stub:
         with pytest.raises(ArticleRejectedError, match=words) as info:
-            summarize(ARTICLE, settings=_settings(stub))
+            summarize(ARTICLE, settings=_settings(stub, model=model))
     assert stub.state.requests == 1, "the same article would be refused again"
     assert not isinstance(info.value, ConfigurationError)
     if fault == "context-length":
         assert "SUMMARIZER_CONTEXT_TOKENS" in str(info.value)
 
 
-def test_insufficient_quota_is_not_retried_and_says_so():
+@BACKENDS
+def test_insufficient_quota_is_not_retried_and_says_so(model):
     with stub_server(StubConfig(script=["insufficient-quota"] * 5)) as stub:
         with pytest.raises(ConfigurationError, match="insufficient_quota") as info:
-            summarize(ARTICLE, settings=_settings(stub, max_attempts=5))
+            summarize(ARTICLE, settings=_settings(stub, model=model, max_attempts=5))
     assert stub.state.requests == 1
     assert "credit" in str(info.value)
 
