@@ -187,6 +187,8 @@ def _instructor(mode: str) -> Any:
     import instructor
 
     modes = {"json_schema": instructor.Mode.JSON_SCHEMA, "tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON}
+    # from_litellm wraps any completion function that takes and returns the OpenAI chat shape:
+    # here ``_send``, in front of whichever backend the call uses.
     return instructor.from_litellm(_send, mode=modes[mode])
 
 
