@@ -151,7 +151,9 @@ class _Call:
 
     def _log_retry(self, state: Any) -> None:
         exc = state.outcome.exception()
-        log.warning("model request failed (%s), retrying: attempt %d", redact(_describe(exc)), state.attempt_number)
+        log.warning(
+            "model request failed (%s), retrying: attempt %d", redact(_describe(exc)), state.attempt_number
+        )
 
     def _record(self, response: Any) -> Any:
         usage = getattr(response, "usage", None)
@@ -186,7 +188,11 @@ def _instructor(mode: str) -> Any:
     """One instructor client per mode, built once (building one costs more than a request's parsing)."""
     import instructor
 
-    modes = {"json_schema": instructor.Mode.JSON_SCHEMA, "tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON}
+    modes = {
+        "json_schema": instructor.Mode.JSON_SCHEMA,
+        "tools": instructor.Mode.TOOLS,
+        "json": instructor.Mode.JSON,
+    }
     # from_litellm wraps any completion function that takes and returns the OpenAI chat shape:
     # here ``_send``, in front of whichever backend the call uses.
     return instructor.from_litellm(_send, mode=modes[mode])
@@ -321,7 +327,10 @@ def _translate(exc: Exception, call: _Call) -> Exception:
             "set SUMMARIZER_CONTEXT_TOKENS to the model's window so long articles are split"
         )
     elif rejection == "filtered":
-        kind, message = ArticleRejectedError, f"{where}: a content filter refused the article ({_describe(cause)})"
+        kind, message = (
+            ArticleRejectedError,
+            f"{where}: a content filter refused the article ({_describe(cause)})",
+        )
     elif quota_exhausted(cause):
         kind = ConfigurationError
         message = (

@@ -23,4 +23,6 @@ class LiteLLMBackend:
 
     async def create(self, request: dict[str, Any], timeout: float) -> Any:
         # litellm's and the OpenAI SDK's own retries are off: every request is ours to count.
-        return await litellm().acompletion(**request, **self.target, timeout=timeout, num_retries=0, max_retries=0)
+        return await litellm().acompletion(
+            **request, **self.target, timeout=timeout, num_retries=0, max_retries=0
+        )

@@ -78,7 +78,10 @@ def article_rejection(exc: BaseException) -> str | None:
     """
     status = status_of(exc)
     name = type(exc).__name__
-    if status not in (400, 413, 422) and name not in {"ContextWindowExceededError", "ContentPolicyViolationError"}:
+    if status not in (400, 413, 422) and name not in {
+        "ContextWindowExceededError",
+        "ContentPolicyViolationError",
+    }:
         return None
     said = _said(exc)
     if name == "ContextWindowExceededError" or _TOO_LONG.search(said):
@@ -139,7 +142,8 @@ def retry_policy(settings: Settings, before_sleep: Any) -> Any:
 
     return tenacity.AsyncRetrying(
         retry=tenacity.retry_if_exception(is_transient),
-        stop=tenacity.stop_after_attempt(settings.max_attempts) | tenacity.stop_after_delay(settings.retry_total),
+        stop=tenacity.stop_after_attempt(settings.max_attempts)
+        | tenacity.stop_after_delay(settings.retry_total),
         wait=wait,
         reraise=True,
         before_sleep=before_sleep,
@@ -173,9 +177,9 @@ def estimated_tokens(request: dict[str, Any]) -> int:
 
 # One set of limits per event loop and rate: every article of a process draws from the same
 # bucket (an aiolimiter bucket belongs to the loop whose tasks wait on it).
-_LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int | None, int | None], RateLimits]] = (
-    weakref.WeakKeyDictionary()
-)
+_LIMITS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[int | None, int | None], RateLimits]
+] = weakref.WeakKeyDictionary()
 
 
 def rate_limits(settings: Settings) -> RateLimits | None:
