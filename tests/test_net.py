@@ -16,8 +16,14 @@ from summarizer.brief.sentences import split
         ('"The building is unsafe," said Ana Ruiz, the city\'s mayor.', "Ana Ruiz"),
         ("According to Ana Ruiz, the building was unsafe.", "Ana Ruiz"),
         ("U.S. Secretary of State Antony Blinken indicated that Washington would act.", "Antony Blinken"),
-        ("Ukrainian officials, including Commander-in-Chief Oleksandr Syrsky, indicated that Kyiv had gained.", "Ukrainian officials"),
-        ("Nonetheless, the Russian Ministry of Defense reported that ten settlements were taken.", "Russian Ministry of Defense"),
+        (
+            "Ukrainian officials, including Commander-in-Chief Oleksandr Syrsky, indicated that Kyiv had gained.",
+            "Ukrainian officials",
+        ),
+        (
+            "Nonetheless, the Russian Ministry of Defense reported that ten settlements were taken.",
+            "Russian Ministry of Defense",
+        ),
         ("Air traffic control warned the pilot of volatile winds.", "Air traffic control"),
         ("Police have warned drivers to stay away.", "Police"),
     ],
@@ -70,7 +76,9 @@ def test_one_voice_per_actor_and_every_other_attributed_sentence_accounted_for()
     voiced = {c.sentence.number for c in found.voices} | {c.sentence.number for c in found.warnings}
     attributed = set(found.speakers)
     skipped = {k.sentence for k in found.skipped}
-    assert attributed <= voiced | skipped, "an attributed sentence neither became a candidate nor got a reason"
+    assert attributed <= voiced | skipped, (
+        "an attributed sentence neither became a candidate nor got a reason"
+    )
 
 
 def test_warnings_need_warning_language_and_a_named_issuer():
@@ -82,7 +90,9 @@ def test_warnings_need_warning_language_and_a_named_issuer():
 
 
 def test_narration_about_tension_is_not_a_warning():
-    assert not net.is_warning("In the wake of escalating tensions, Antony Blinken indicated that Washington would act.")
+    assert not net.is_warning(
+        "In the wake of escalating tensions, Antony Blinken indicated that Washington would act."
+    )
     assert net.is_warning("The Kremlin warned it would react appropriately.")
     assert net.is_warning("He said the cuts would lead to job losses.")
 
@@ -96,3 +106,21 @@ def test_the_seed_articles_warnings_and_voices_are_caught():
     assert {"Vladimir Putin", "Kremlin"} <= issuers
     voices = {c.actor.name for c in found.voices}
     assert {"Volodymyr Zelensky", "Antony Blinken", "Vladimir Putin", "Ukrainian officials"} <= voices
+
+
+def test_a_warner_named_only_as_the_sentences_subject_is_found_once():
+    text = (
+        "David Cameron hit back at criticism - vowing to carry on warning about Labour's threat to the economy.\n\n"
+        "Scroll down for video David Cameron hit back at criticism - vowing to carry on warning about Labour's threat to the economy.\n\n"
+        "England's bowlers showed they could be threatening on the dusty tracks."
+    )
+    found = net.find(split(text))
+    assert [(c.actor.name, c.sentence.number) for c in found.warnings] == [("David Cameron", 1)]
+    assert any(k.reason == "repeats the warning in sentence 1" for k in found.skipped)
+
+
+def test_an_urging_after_a_warning_is_a_warning_of_its_own():
+    text = (
+        "The charity warned that 750 more carers are needed. It urged people to open their homes to children."
+    )
+    assert len(net.find(split(text)).warnings) == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from summarizer.brief.sentences import Sentence
 
@@ -686,6 +687,11 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
         ):
             # A quotation continuing the previous speaker's ("'The brand has...'" after "X said:").
             actor = net.speakers[previous.number]
+        if actor is None and _WARN_VERB.search(s.text):
+            # "David Cameron hit back ... - vowing to carry on warning about ...": the warner is
+            # the sentence's own subject when no name stands next to the verb.
+            subject = _subject_name(s.text)
+            actor = people.resolve(subject) if subject is not None else None
         if actor is not None and (is_speech(s.text) or STRONG_WARNING.search(s.text)):
             net.speakers[s.number] = actor
         previous = s
@@ -703,10 +709,15 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
                         "warning language, but no one in the article is named as giving it",
                     )
                 )
+            elif (repeated := _repeats(s, net.warnings)) is not None:
+                net.skipped.append(
+                    Skipped("warning", s.number, f"repeats the warning in sentence {repeated}")
+                )
             elif (
                 last_warning
                 and last_warning.sentence.number == s.number - 1
                 and _actor_key(last_warning.actor) == _actor_key(who)
+                and not STRONG_WARNING.search(s.text)  # "He emphasized that such actions would ..."
             ):
                 net.skipped.append(
                     Skipped(
@@ -767,6 +778,19 @@ def _position_rank(sentence: str) -> int:
     if _DIRECT_QUOTE.search(sentence) and _mask_quotes(sentence) != sentence:
         return 0
     return 1 if _OPINION.search(sentence) else 2
+
+
+_WARN_VERB = re.compile(r"\b(?:warn(?:s|ed|ing)?|caution(?:s|ed|ing)?|urg(?:es|ed|ing))\b", re.IGNORECASE)
+
+
+def _repeats(sentence: Sentence, warnings: list[Candidate]) -> int | None:
+    """The number of an earlier warning this sentence repeats ("Scroll down for video" + the lead)."""
+    mine = sentence.text.lower()
+    for c in warnings:
+        theirs = c.sentence.text.lower()
+        if mine in theirs or theirs in mine or SequenceMatcher(None, mine, theirs).ratio() >= 0.85:
+            return c.sentence.number
+    return None
 
 
 def _actor_key(actor: Actor) -> str:
