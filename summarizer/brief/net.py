@@ -26,7 +26,7 @@ _REPORTING = (
     "reported|reports|tweeted|wrote|writes|posted|replied|responded|acknowledged|conceded|suggested|"
     "suggests|maintained|maintains|asserted|asserts|predicted|predicts|vowed|vows|promised|promises|"
     "pledged|denied|denies|accused|accuses|urged|urges|warned|warns|cautioned|cautions|threatened|"
-    "threatens|commented|recalled|complained|joked|concluded|continued|expressed|expressing|praised|"
+    "threatens|warn|caution|urge|threaten|commented|recalled|complained|joked|concluded|continued|expressed|expressing|praised|"
     "criticised|criticized|condemned|condemns|welcomed|welcomes|believes|believed|thinks|feared|fears|"
     "called for|called on|described|describes|agreed|explaining|adding|saying|telling|"
     "insisting|arguing|warning|noting|claiming|stating"
@@ -477,7 +477,9 @@ def _phrase_before(left: str) -> tuple[str, str] | None:
     """The subject phrase that ends ``left`` (text just before a reporting verb): (phrase, kind)."""
     left = _AUX.sub("", left.rstrip()).rstrip()
     # "Smith, the club's manager, said" / "officials, including X, said": skip one appositive.
-    appositive = re.search(r"^(.*?[^\s,]),\s+([^,]{2,80}),$", left)
+    appositive = re.search(
+        r"^(.*?[^\s,]),\s+((?:who|which|including|among them)\b.{2,160}?),$", left
+    ) or re.search(r"^(.*?[^\s,]),\s+([^,]{2,80}),$", left)
     role = None
     if appositive:
         left, role = appositive.group(1), appositive.group(2)
