@@ -40,15 +40,19 @@ ACCORDING_TO = re.compile(r"\baccording to\b", re.IGNORECASE)
 # Warning language: someone warns, cautions, threatens or urges; or says something would
 # escalate, endanger or put at risk. "could", "may" alone are speculation, not warnings.
 WARNING_CUE = re.compile(
-    r"\b(?:warn\w*|caution\w*|threat\w*|urg(?:e|ed|es|ing)|alarm\w*|danger\w*|peril\w*|"
+    r"\b(?:warn\w*|caution\w*|urg(?:e|ed|es|ing)|danger\w*|peril\w*|"
     r"risk(?:s|ed|ing)?\b|at risk|fear(?:s|ed)?\b|brace\w*|escalat\w+|catastroph\w+|disaster\w*|"
     r"would (?:\w+ )?(?:lead to|result in|cause|trigger|provoke|destroy|harm|kill|collapse)|"
     r"must not|should not|do not|don't|never again|beware|prepare for|react appropriately|consequences)",
     re.IGNORECASE,
 )
-# Verbs that by themselves make a sentence a warning when a speaker is found.
+# Verbs that by themselves make a sentence a warning when a speaker is found. Lower case on
+# purpose ("Elizabeth Warner" is a name), and not the senses that warn no one: "without warning",
+# "life-threatening injuries", "felt threatened", "threatening messages", "had been warned".
 STRONG_WARNING = re.compile(
-    r"\b(?:warn\w*|caution\w*|threat(?:en|ened|ens|ening)|urg(?:e|ed|es|ing)|alarm\w*)\b", re.IGNORECASE
+    r"(?<!without )(?<!life )(?<!life-)(?<!been )(?<!being )(?<!was )(?<!were )(?<!felt )"
+    r"\b(?:warn(?:s|ed)?|warning(?=\s+(?:that|of|about|against|him|her|them|people|residents|the|fans|players)\b)|"
+    r"caution(?:s|ed|ing)?|threaten(?:s|ed)?(?=\s+(?:to|that)\b)|threatening(?=\s+to\b)|urg(?:e|es|ed|ing))\b"
 )
 
 _PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "group", "we": "group", "i": "person"}
@@ -790,7 +794,8 @@ def _repeats(sentence: Sentence, warnings: list[Candidate]) -> int | None:
     mine = sentence.text.lower()
     for c in warnings:
         theirs = c.sentence.text.lower()
-        if mine in theirs or theirs in mine or SequenceMatcher(None, mine, theirs).ratio() >= 0.85:
+        head = min(mine, theirs, key=len)[:100]
+        if head in mine and head in theirs or SequenceMatcher(None, mine, theirs).ratio() >= 0.85:
             return c.sentence.number
     return None
 
