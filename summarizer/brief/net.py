@@ -178,124 +178,17 @@ _DEMONYM = re.compile(
     r"Algerian|Moroccan|Ethiopian|Somali|Sudanese|Indonesian|Malaysian|Philippine|Filipino|Singaporean|"
     r"Scots|Tory|Labour|Democratic|Republican|Conservative|Liberal|Green|Sinn|Fein|Chief|Senior|Junior)$"
 )
-_NOT_NAMES = {
-    "the",
-    "a",
-    "an",
-    "but",
-    "and",
-    "or",
-    "in",
-    "on",
-    "at",
-    "as",
-    "for",
-    "it",
-    "he",
-    "she",
-    "they",
-    "we",
-    "i",
-    "this",
-    "that",
-    "these",
-    "those",
-    "speaking",
-    "after",
-    "before",
-    "when",
-    "while",
-    "however",
-    "meanwhile",
-    "initially",
-    "nonetheless",
-    "importantly",
-    "instead",
-    "currently",
-    "additionally",
-    "further",
-    "despite",
-    "although",
-    "since",
-    "if",
-    "so",
-    "yet",
-    "also",
-    "now",
-    "then",
-    "there",
-    "here",
-    "today",
-    "yesterday",
-    "earlier",
-    "later",
-    "last",
-    "next",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "his",
-    "her",
-    "their",
-    "its",
-    "our",
-    "my",
-    "one",
-    "two",
-    "three",
-    "both",
-    "all",
-    "some",
-    "many",
-    "most",
-    "other",
-    "such",
-    "what",
-    "who",
-    "why",
-    "how",
-    "where",
-    "which",
-    "not",
-    "no",
-    "yes",
-    "by",
-    "from",
-    "with",
-    "to",
-    "of",
-    "about",
-    "under",
-    "asked",
-    "writing",
-    "read",
-    "click",
-    "photo",
-    "picture",
-    "video",
-    "related",
-    "sources",
-}
+_NOT_NAMES = frozenset(
+    """
+    the a an but and or in on at as for it he she they we i this that these those speaking after before
+    when while however meanwhile initially nonetheless importantly instead currently additionally
+    further despite although since if so yet also now then there here today yesterday earlier later last
+    next monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december mr mrs ms dr his her their its our my one two three
+    both all some many most other such what who why how where which not no yes by from with to of about
+    under asked writing read click photo picture video related sources
+    """.split()
+)
 _AUX = re.compile(
     r"(?:\s+(?:has|have|had|was|were|is|are|also|later|previously|reportedly|repeatedly|then|"
     r"again|recently|publicly|separately|subsequently|earlier|had also|has also|once|will|would|"
@@ -392,65 +285,17 @@ def split_role(phrase: str) -> tuple[str, str | None]:
     return " ".join(words[cut:]), " ".join(words[:cut])
 
 
-_FUNCTION_WORDS = {
-    "in",
-    "at",
-    "from",
-    "of",
-    "for",
-    "with",
-    "by",
-    "to",
-    "on",
-    "near",
-    "into",
-    "and",
-    "or",
-    "but",
-    "as",
-    "that",
-    "which",
-    "who",
-    "after",
-    "before",
-    "while",
-    "when",
-    "since",
-    "than",
-    "the",
-    "a",
-    "an",
-    "its",
-    "his",
-    "her",
-    "their",
-    "this",
-    "these",
-    "those",
-    "be",
-    "been",
-    "being",
-    "is",
-    "was",
-    "are",
-    "were",
-}
-_PREPOSITIONS = {
-    "in",
-    "at",
-    "from",
-    "of",
-    "for",
-    "with",
-    "by",
-    "to",
-    "on",
-    "near",
-    "into",
-    "across",
-    "over",
-    "than",
-}
+_FUNCTION_WORDS = frozenset(
+    """
+    in at from of for with by to on near into and or but as that which who after before while when since
+    than the a an its his her their this these those be been being is was are were
+    """.split()
+)
+_PREPOSITIONS = frozenset(
+    """
+    in at from of for with by to on near into across over than
+    """.split()
+)
 _PERSON_ROLES = re.compile(
     r"^the\s+(?:[\w'\u2019.-]+\s+){0,6}(?:boss|manager|coach|striker|player|midfielder|defender|goalkeeper|"
     r"captain|chief|president|minister|star|singer|actor|actress|leader|chairman|founder|veteran|champion|"
