@@ -59,14 +59,18 @@ class Settings(BaseSettings):
     )
     constrain_evidence: bool | None = Field(
         default=None,
-        description="Send evidence/quote fields as an enum of the article's sentences, so a "
-        "grammar-constrained server can only copy real spans. Unset: on for the embedded model "
+        description="Send citations as an enum of the article's sentence numbers, so a "
+        "grammar-constrained server can only cite real sentences. Unset: on for the embedded model "
         "and for openai/* models at an api_base (llama.cpp, vLLM); off for hosted providers.",
     )
-    reasks: int = Field(default=1, ge=0, description="Re-asks after an invalid or ungrounded answer.")
+    reasks: int = Field(
+        default=1,
+        ge=0,
+        description="Re-asks after an invalid answer, and of summary sentences that fail the check.",
+    )
     strict: bool = Field(
         default=False,
-        description="Raise if items stay ungrounded after the re-asks (default: drop them).",
+        description="Raise GroundingError instead of dropping or rewording what the article does not back.",
     )
     context_tokens: int | None = Field(
         default=None,
