@@ -38,22 +38,10 @@ sys.path.insert(0, str(ROOT))
 from summarizer.batch import RunOptions, run_sync  # noqa: E402
 from summarizer.batch.store import BALLAST_BYTES  # noqa: E402
 from summarizer.settings import Settings  # noqa: E402
-from summarizer.testing.stub_server import StubConfig, stub_server  # noqa: E402
+from summarizer.testing.stub_server import RECOVERABLE_FAULTS, StubConfig, stub_server  # noqa: E402
 
 CORPORA = (Path("/work/shared/corpus/dev.jsonl"), ROOT / "tests" / "fixtures" / "corpus10.jsonl")
-FAULTS = (
-    "429",
-    "429-no-retry-after",
-    "500",
-    "502",
-    "503",
-    "reset",
-    "hang",
-    "truncated",
-    "not-schema",
-    "empty-choices",
-    "ungrounded",
-)
+FAULTS = RECOVERABLE_FAULTS
 
 
 def corpus_texts() -> tuple[Path, list[str]]:

@@ -37,7 +37,8 @@ from typing import Any
 from summarizer.brief.draft import SUMMARY_SENTENCE_CHARS
 from summarizer.settings import Settings
 
-FAULTS = (
+# Faults a run survives (retried, re-asked or recorded per article), then the ones that stop it.
+RECOVERABLE_FAULTS = (
     "429",
     "429-no-retry-after",
     "500",
@@ -49,12 +50,8 @@ FAULTS = (
     "not-schema",
     "empty-choices",
     "ungrounded",
-    "401",
-    "400",
-    "context-length",
-    "content-filter",
-    "insufficient-quota",
 )
+FAULTS = (*RECOVERABLE_FAULTS, "401", "400", "context-length", "content-filter", "insufficient-quota")
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.S)
 
 
