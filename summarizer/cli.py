@@ -51,15 +51,10 @@ def _fail(message: str, code: int = 1) -> None:
 def _logging(verbose: int) -> None:
     import logging
 
-    from summarizer.redact import RedactingFilter
+    from summarizer.redact import install_stderr_logging
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    install_stderr_logging(level)
     for noisy in ("httpx", "LiteLLM", "litellm"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING if verbose < 2 else logging.DEBUG))
     # instructor logs handled re-asks as errors; our own messages say what happened.

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
-from summarizer.redact import RedactingFilter
+from summarizer.redact import install_stderr_logging
 
 
 def configure(level: str | None = None) -> None:
     level = (level or os.environ.get("SUMMARIZER_SERVER_LOG_LEVEL") or "INFO").upper()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    install_stderr_logging(level)
     for noisy in ("httpx", "LiteLLM", "litellm", "LiteLLM Router", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # instructor logs handled re-asks as errors; the outcome is in our own records.
