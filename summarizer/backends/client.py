@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -47,7 +47,9 @@ from summarizer.models import Usage
 from summarizer.redact import redact
 from summarizer.settings import Settings
 
-__all__ = ["CallResult", "Endpoint", "acomplete", "resolve_endpoint"]
+__all__ = [
+    "CallResult", "Deferred", "Endpoint", "Interceptor", "acomplete", "intercepted", "resolve_endpoint",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,28 @@ def _backend(endpoint: Endpoint) -> Backend:
     return backend_for(endpoint)
 
 
+class Deferred(Exception):
+    """Raised by an interceptor: the request is held back for a provider batch, not sent.
+
+    It leaves ``acomplete`` (and so ``asummarize``) as it is, never as a model error."""
+
+
+# Sees each request as the backend would send it (after strict conversion) and returns the
+# provider's response (a provider batch's answer), or None to send it, or raises ``Deferred``.
+Interceptor = Callable[[Endpoint, dict[str, Any]], Any]
+_INTERCEPT: ContextVar[Interceptor | None] = ContextVar("summarizer_intercept", default=None)
+
+
+@contextmanager
+def intercepted(interceptor: Interceptor) -> Iterator[None]:
+    """Route this task's requests (and those of tasks it starts) through ``interceptor``."""
+    token = _INTERCEPT.set(interceptor)
+    try:
+        yield
+    finally:
+        _INTERCEPT.reset(token)
+
+
 class _Call:
     """One structured call: counts every request, sums its usage, retries transport faults."""
 
@@ -140,6 +164,11 @@ class _Call:
         self.rounds += 1
         if self.endpoint.strict:
             request = strict_request(request)
+        if (intercept := _INTERCEPT.get()) is not None:
+            answer = intercept(self.endpoint, request)
+            if answer is not None:  # answered without a request of our own: validated as one
+                self.attempts += 1
+                return self._record(answer)
         limits = rate_limits(self.settings)
         async for attempt in retry_policy(self.settings, self._log_retry):
             with attempt:
@@ -285,6 +314,8 @@ async def acomplete(
             max_tokens=settings.max_tokens,
         )
     except Exception as exc:
+        if isinstance(exc, Deferred) or isinstance(exc.__cause__, Deferred):
+            raise Deferred() from None
         raise _translate(exc, call) from None
     finally:
         _CALL.reset(tokens[0])
