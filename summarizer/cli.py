@@ -30,6 +30,11 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
+class ExecutorChoice(str, Enum):
+    asyncio = "asyncio"
+    ray = "ray"
+
+
 ModelOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -126,6 +131,14 @@ def run(
         Optional[str],
         typer.Option(help="Share briefs with a `summarizer serve` store: sqlite:///PATH or postgresql://..."),
     ] = None,
+    executor: Annotated[
+        ExecutorChoice,
+        typer.Option(help="Where articles are briefed: this process, or Ray workers (summarizer[ray])."),
+    ] = ExecutorChoice.asyncio,
+    ray_address: Annotated[
+        Optional[str],
+        typer.Option(help="Join this Ray cluster (HOST:PORT of `ray start --head`); default: a local Ray."),
+    ] = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Brief every article under PATHS into OUT/ (resumable: a re-run skips finished work)."""
@@ -137,7 +150,7 @@ def run(
     options = RunOptions(
         paths=paths, out=out, markdown=format is Format.markdown, concurrency=concurrency,
         rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, max_bytes=max_bytes, quiet=quiet,
-        database_url=database_url,
+        database_url=database_url, executor=executor.value, ray_address=ray_address,
     )  # fmt: skip
     try:
         # rpm/tpm also go to Settings, where the model client counts every request it sends.

@@ -16,17 +16,18 @@ from typing import Any
 
 from summarizer.backends.client import resolve_endpoint
 from summarizer.batch.dryrun import dry_run
+from summarizer.batch.executors import AsyncioExecutor, Executor, check, open_executor
 from summarizer.batch.failures import FailureKind, UsageError, kind_of, stops_the_run
 from summarizer.batch.files import describe_os_error
 from summarizer.batch.inputs import DEFAULT_MAX_BYTES
 from summarizer.batch.lock import locked
 from summarizer.batch.manifest import work_key
 from summarizer.batch.progress import Progress, make_progress, print_summary
+from summarizer.batch.provider_batch import BatchOptions, check_batch, prepare
 from summarizer.batch.scheduler import Scheduler, Stopped
 from summarizer.batch.sources import Input, count_inputs, iter_inputs
 from summarizer.batch.stats import Stats
 from summarizer.batch.store import OutputStore
-from summarizer.brief.pipeline import asummarize
 from summarizer.brief.prompts import prompt_version
 from summarizer.errors import ArticleError, SummarizerError
 from summarizer.models import Article, Brief
@@ -46,9 +47,12 @@ class RunOptions:
     tpm: int | None = None
     force: bool = False
     dry_run: bool = False
+    batch: BatchOptions | None = None  # --batch: the provider's batch API first (provider_batch.py)
     max_bytes: int = DEFAULT_MAX_BYTES
     quiet: bool = False
     database_url: str | None = None  # a `summarizer serve` store whose brief cache the run shares
+    executor: str = "asyncio"  # where articles are briefed: this process, or "ray" (executors.py)
+    ray_address: str | None = None  # a Ray cluster to join; unset: a local Ray for the run
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Runner:
     stats: Stats = field(default_factory=Stats)
     fatal: SummarizerError | None = None  # raised when the run ends
     shared: Any = None  # the service's Store (summarizer.service.store), with --database-url
+    executor: Executor | None = None  # where the model is called; unset: this process
 
     async def handle(self, item: Input) -> None:
         try:
@@ -115,7 +120,8 @@ class Runner:
                 brief = Brief.model_validate_json(found)
                 self.store.keep(work, brief)
                 return brief, False
-        brief = await self.scheduler.model_call(lambda: asummarize(article, settings=self.settings))
+        executor = self.executor or AsyncioExecutor(self.settings)
+        brief = await self.scheduler.model_call(lambda: executor.brief(article))
         self.store.keep(work, brief)
         if self.shared is not None:
             meta = brief.metadata
@@ -168,7 +174,10 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
     limits = {"rpm": options.rpm, "tpm": options.tpm}
     settings = settings.model_copy(update={k: v for k, v in limits.items() if v is not None})
     if options.dry_run:
-        return dry_run(options.paths, options.max_bytes, settings, options.out)
+        return dry_run(options.paths, options.max_bytes, settings, options.out, batch=options.batch is not None)
+    if options.batch is not None:
+        check_batch(settings)
+    check(options.executor, settings, options.ray_address)
     out = options.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder; choose a folder for the briefs")
@@ -180,18 +189,25 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
         endpoint = await asyncio.to_thread(resolve_endpoint, settings)
         # The embedded server has one slot on a small CPU: more in flight only queues there.
         concurrency = options.concurrency or (1 if endpoint.embedded else 8)
-        scheduler = Scheduler(concurrency)
+        # --batch: the provider's batch API answers what it can; the run below sends the rest live.
+        batches = await prepare(options, settings, endpoint, store) if options.batch else None
         shared = _shared_store(options.database_url) if options.database_url else None
         try:
-            with make_progress(options.quiet, lambda: count_inputs(options.paths, out)) as progress:
-                runner = Runner(options, settings, endpoint.model, store, scheduler, progress, shared=shared)
-                await scheduler.run(
-                    iter_inputs(options.paths, options.max_bytes, out), runner.handle, runner.crashed
-                )
+            # Each executor worker (one process for asyncio) holds `concurrency` articles in flight.
+            async with open_executor(options.executor, settings, concurrency, options.ray_address) as ex:
+                scheduler = Scheduler(concurrency * ex.workers)
+                with make_progress(options.quiet, lambda: count_inputs(options.paths, out)) as progress:
+                    runner = Runner(options, settings, endpoint.model, store, scheduler, progress)
+                    runner.shared, runner.executor = shared, ex
+                    await scheduler.run(
+                        iter_inputs(options.paths, options.max_bytes, out), runner.handle, runner.crashed
+                    )
         finally:
             if shared is not None:
                 shared.close()
         problems = store.finish(complete=True)
+        if batches is not None:
+            batches.finished()
     if not options.quiet:
         print_summary(runner.stats, endpoint.model)
     for problem in problems:
