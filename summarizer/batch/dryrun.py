@@ -15,7 +15,9 @@ from summarizer.settings import Settings
 ANSWER_TOKENS = 600  # a typical brief; max_tokens caps it
 
 
-def dry_run(paths: list[str], max_bytes: int, settings: Settings, out: Path | None = None) -> int:
+def dry_run(
+    paths: list[str], max_bytes: int, settings: Settings, out: Path | None = None, batch: bool = False
+) -> int:
     lib = litellm()
     model = settings.model or f"openai/{MODEL_NAME}"
     total_in = total_out = count = bad = 0
@@ -38,6 +40,11 @@ def dry_run(paths: list[str], max_bytes: int, settings: Settings, out: Path | No
         cost = f"${prompt + completion:.4f}"
     except Exception:
         cost = "unknown (no price for this model)"
+    if batch:  # --batch: the provider's batch price beside the live one
+        from summarizer.batch.provider_batch import batch_cost
+
+        found = batch_cost(model, total_in, total_out)
+        cost += f"; with --batch ${found[0]:.4f} ({found[1]})" if found else "; with --batch unknown"
     print(
         f"dry run: {count} article(s) to brief, {bad} input(s) unusable; estimated tokens "
         f"~{total_in:,} in / ~{total_out:,} out; estimated cost {cost}; model {model}",

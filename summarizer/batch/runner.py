@@ -173,10 +173,11 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
     # Rate limits count requests (re-asks, parts, retries), so they live where requests are sent.
     limits = {"rpm": options.rpm, "tpm": options.tpm}
     settings = settings.model_copy(update={k: v for k, v in limits.items() if v is not None})
-    if options.dry_run:
-        return dry_run(options.paths, options.max_bytes, settings, options.out, batch=options.batch is not None)
     if options.batch is not None:
-        check_batch(settings)
+        check_batch(settings, options.executor)
+    if options.dry_run:
+        batch = options.batch is not None
+        return dry_run(options.paths, options.max_bytes, settings, options.out, batch=batch)
     check(options.executor, settings, options.ray_address)
     out = options.out
     if out.exists() and not out.is_dir():
