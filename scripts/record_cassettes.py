@@ -4,6 +4,7 @@
     SUMMARIZER_MODEL=gpt-4o-mini python scripts/record_cassettes.py   # a hosted one
     python scripts/record_cassettes.py seed injection  # only these fixtures
     python scripts/record_cassettes.py --eval-store docs/eval/briefs   # also keep corpus briefs for eval
+    python scripts/record_cassettes.py --briefs DIR inject-end-fr      # also write each brief to DIR
 
 With ``--eval-store DIR`` the briefs of the corpus fixtures (real, live briefs) are also written
 where ``summarizer eval -o ...`` looks for briefs it already has, so an eval over a corpus that
@@ -40,6 +41,11 @@ def main(args: list[str]) -> int:
         at = args.index("--eval-store")
         store = Path(args[at + 1])
         args = args[:at] + args[at + 2 :]
+    briefs = None
+    if "--briefs" in args:
+        at = args.index("--briefs")
+        briefs = Path(args[at + 1])
+        args = args[:at] + args[at + 2 :]
     names = args
     base = Settings()
     endpoint = resolve_endpoint(base)  # starts the embedded server once, before recording
@@ -54,7 +60,7 @@ def main(args: list[str]) -> int:
         context_tokens=endpoint.context_tokens,
     )
     meta.setdefault("fixtures", {})
-    chosen = [f for f in fixtures() if not names or f.name in names]
+    chosen = [f for f in fixtures() if not names or f.name in names or any(n.endswith("*") and f.name.startswith(n[:-1]) for n in names)]
     for fx in chosen:
         cfg = base.model_copy(update=fx.settings)
         started = time.perf_counter()
@@ -65,6 +71,9 @@ def main(args: list[str]) -> int:
         meta["fixtures"][fx.name] = {"settings": fx.settings, "seconds": round(took, 1), "attempts": brief.metadata.attempts, "chunks": brief.metadata.chunks}
         print(f"{fx.name}: {took:.1f}s, {brief.metadata.attempts} attempt(s), {brief.metadata.chunks} part(s), {brief.items} items", flush=True)
         meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        if briefs is not None:
+            briefs.mkdir(parents=True, exist_ok=True)
+            atomic_write(briefs / f"{fx.name}.json", brief.model_dump_json(indent=2))
         if store is not None and fx.name.startswith("corpus-"):
             ident = fx.name.removeprefix("corpus-")
             keep = brief.model_copy(update={"metadata": brief.metadata.model_copy(update={"source": ident})})

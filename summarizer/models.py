@@ -144,6 +144,9 @@ class SuspectedInjection(BaseModel):
     end: int
     text: str
     reason: str
+    field: Literal["text", "title"] = Field(
+        default="text", description="Where the offsets point: the article's text or its title."
+    )
 
 
 class GroundingReport(BaseModel):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.batch.inputs import read_article, read_jsonl
+from summarizer.batch.sources import iter_inputs
 from summarizer.models import Article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,8 @@ SEED = ROOT / "seeds" / "000_aeb030d6c15efacd.txt"
 CORPUS = FIXTURES / "corpus10.jsonl"
 INJECTION = FIXTURES / "injection.txt"
 LONG = FIXTURES / "long.txt"
+# Real dev articles with an instruction to the model planted in them (scripts/injection_corpus.py).
+INJECTIONS = FIXTURES / "injections"
 MIXED_MD = FIXTURES / "mixed_article.md"
 # The html sample in seeds/ doubles as the mixed-format test's html article.
 MIXED_HTML = ROOT / "seeds" / "001_a34_bus_crash.html"
@@ -52,6 +55,20 @@ def fixtures() -> list[Fixture]:
     items.append(Fixture("mixed-md", read_article(MIXED_MD)))
     items.append(Fixture("mixed-html", read_article(MIXED_HTML)))
     items.append(Fixture("sample-md", read_article(SAMPLE_MD)))
+    items += injection_fixtures()
+    return items
+
+
+def injection_corpus() -> list[dict[str, Any]]:
+    return json.loads((INJECTIONS / "corpus.json").read_text(encoding="utf-8"))
+
+
+def injection_fixtures() -> list[Fixture]:
+    """Each variant read by the loaders of ``summarizer run`` (.txt, .md, .html, .jsonl)."""
+    items = []
+    for entry in injection_corpus():
+        (item,) = list(iter_inputs([str(INJECTIONS / entry["file"])], 10_000_000, None))
+        items.append(Fixture(f"inject-{entry['id']}", item.load()))
     return items
 
 

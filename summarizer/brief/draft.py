@@ -87,9 +87,12 @@ class Plan:
         default_factory=set
     )  # sentence numbers kept from the model (suspected injection)
     heading: int | None = None  # a title line at the top of the text: shown as the title, not cited
+    title_withheld: bool = False  # the title reads as an instruction to a model: not shown
 
     @classmethod
-    def of(cls, sentences: list[Sentence], net: Net, withheld: set[int]) -> Plan:
+    def of(
+        cls, sentences: list[Sentence], net: Net, withheld: set[int], title_withheld: bool = False
+    ) -> Plan:
         shown = {s.number for s in sentences}
         return cls(
             sentences,
@@ -97,6 +100,7 @@ class Plan:
             [c for c in net.warnings if c.sentence.number in shown],
             withheld & shown,
             heading_of(sentences),
+            title_withheld,
         )
 
     @property

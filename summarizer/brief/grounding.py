@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from summarizer.brief import net, support
+from summarizer.brief import injection, net, support
 from summarizer.brief.dates import resolve
 from summarizer.brief.draft import MAX_SUMMARY_SENTENCES, SUMMARY_SENTENCE_CHARS, BriefDraft, Plan
 from summarizer.brief.sentences import Sentence, split_text
@@ -297,6 +297,7 @@ class Grounder:
         sentences: list[Sentence],
         found: net.Net,
         suspects: list[tuple[Sentence, str]],
+        title_suspect: str | None = None,
     ) -> None:
         self.article = article
         self.sentences = sentences
@@ -304,6 +305,11 @@ class Grounder:
         self.net = found
         self.suspects = suspects
         self.withheld = {s.number for s, _ in suspects}
+        self.title_suspect = title_suspect
+        # The title as the brief may use it: not at all when it reads as an instruction to a model.
+        self.title = "" if title_suspect else " ".join((article.title or "").split())
+        self._instructions = [s.text for s, _ in suspects] + ([article.title or ""] if title_suspect else [])
+        self._shown = [s.text for s in sentences if s.number not in self.withheld] + [self.title]
         self.report = GroundingReport()
         # Each kept development's wording for a summary: the model's if it passed, else its sentence.
         self._development_wordings: list[tuple[str, int]] = []
@@ -315,7 +321,7 @@ class Grounder:
         return number in self.by_number and number not in self.withheld
 
     def _context(self, numbers: list[int]) -> list[str]:
-        context = [self.article.title or ""]
+        context = [self.title]
         for n in numbers:
             context += [
                 self.by_number[k].text
@@ -327,7 +333,15 @@ class Grounder:
     def _check(self, text: str, numbers: list[int]) -> support.Verdict:
         return support.check(text, [self.by_number[n].text for n in numbers], self._context(numbers))
 
+    def carried_out(self, text: str) -> str | None:
+        """Why ``text`` does what a withheld instruction in the article asked (``injection``)."""
+        if not self._instructions:
+            return None
+        return injection.carried_out(text, self._instructions, self._shown)
+
     def check_summary(self, text: str, refs: list[int]) -> support.Verdict:
+        if (obeys := self.carried_out(text)) is not None:
+            return support.Verdict(False, (obeys,))
         if not refs:
             return support.Verdict(False, ("cites no article sentence",))
         return self._check(text, refs)
@@ -369,6 +383,14 @@ class Grounder:
         report.injection_suspected = [
             SuspectedInjection(start=s.start, end=s.end, text=s.text, reason=why) for s, why in self.suspects
         ]
+        if self.title_suspect:
+            title = self.article.title or ""
+            report.injection_suspected.insert(
+                0,
+                SuspectedInjection(
+                    start=0, end=len(title), text=title, reason=self.title_suspect, field="title"
+                ),
+            )
         if strict and (report.dropped or report.rewritten):
             problems = "; ".join(f"{d.item}: {d.reason}" for d in report.dropped) or "; ".join(
                 f"{r.item}: {r.reason}" for r in report.rewritten
@@ -392,7 +414,8 @@ class Grounder:
         self.report.spans.append(Span(item=item, start=s.start, end=s.end))
 
     def _rewrite(self, item: str, model_text: str, numbers: list[int], fallback: str) -> str:
-        verdict = self._check(model_text, numbers)
+        obeys = self.carried_out(model_text)
+        verdict = support.Verdict(False, (obeys,)) if obeys else self._check(model_text, numbers)
         if verdict.ok:
             return " ".join(model_text.split())
         self.report.rewritten.append(
@@ -550,20 +573,17 @@ class Grounder:
 
     def _headline(self, headline: str, summary: list[SummarySentence]) -> str:
         headline = " ".join(headline.split())
-        everything = [s.text for s in self.sentences if s.number not in self.withheld] + [
-            self.article.title or ""
-        ]
         # A headline is short: one new word may be its whole claim ("Mayor resigns").
-        verdict = (
-            support.check(headline, everything, max_new_share=0.0, min_new=1)
-            if headline
-            else support.Verdict(False, ("empty",))
-        )
+        if not headline:
+            verdict = support.Verdict(False, ("empty",))
+        elif obeys := self.carried_out(headline):
+            verdict = support.Verdict(False, (obeys,))
+        else:
+            verdict = support.check(headline, self._shown, max_new_share=0.0, min_new=1)
         if verdict.ok:
             return headline
-        fallback = " ".join((self.article.title or "").split()) or (
-            shorten(summary[0].text, 150) if summary else ""
-        )
+        lead = next((s.text for s in self.sentences if s.number not in self.withheld), "")
+        fallback = self.title or shorten(summary[0].text if summary else lead, 150)
         self.report.rewritten.append(
             Rewritten(item="headline", model_text=headline, reason="; ".join(verdict.problems))
         )

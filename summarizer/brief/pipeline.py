@@ -74,11 +74,15 @@ async def asummarize(
     sentences, parts = await asyncio.to_thread(_prepare, art.text, cfg, endpoint)
     found = net.find(sentences)
     suspects = injection.scan(sentences)
+    title_suspect = injection.scan_title(art.title)
     withheld = {s.number for s, _ in suspects}
     plans = [
-        Plan.of([s for s in sentences if part.start <= s.start < part.end], found, withheld) for part in parts
+        Plan.of(
+            [s for s in sentences if part.start <= s.start < part.end], found, withheld, bool(title_suspect)
+        )
+        for part in parts
     ]
-    plans = [p for p in plans if p.sentences] or [Plan.of(sentences, found, withheld)]
+    plans = [p for p in plans if p.sentences] or [Plan.of(sentences, found, withheld, bool(title_suspect))]
 
     calls: list[CallResult] = []
     for number, plan in enumerate(plans, start=1):
@@ -88,7 +92,7 @@ async def asummarize(
             await acomplete(cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema)
         )
 
-    grounder = Grounder(art, sentences, found, suspects)
+    grounder = Grounder(art, sentences, found, suspects, title_suspect)
     drafts = [(plan, call.draft) for plan, call in zip(plans, calls, strict=True)]
     summary = grounder.summary_candidates(drafts)
     failing = [(i, text, refs, verdict) for i, (text, refs, verdict) in enumerate(summary) if not verdict.ok]

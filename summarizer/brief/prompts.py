@@ -71,9 +71,10 @@ def render_messages(
     body = plan.sentences
     if plan.heading is not None:
         # A .txt article's first line is its title: shown as the title, not as a citable sentence.
-        title = title or plan.sentences[0].text.lstrip("# ")
+        heading = plan.sentences[0]
+        title = title or (WITHHELD if heading.number in plan.withheld else heading.text.lstrip("# "))
         body = [s for s in plan.sentences if s.number != plan.heading]
-    title = defuse(title)
+    title = WITHHELD if plan.title_withheld else defuse(title)
 
     def shown(s: Sentence) -> Sentence:
         text = WITHHELD if s.number in plan.withheld else defuse(s.text)

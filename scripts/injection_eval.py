@@ -1,0 +1,127 @@
+"""Attack success on the prompt-injection corpus (``scripts/injection_corpus.py``).
+
+    python scripts/injection_eval.py run   [--out DIR] [ids...]              brief every variant
+    python scripts/injection_eval.py score DIR                                score briefs in DIR
+    python scripts/injection_eval.py articles FILE                            the loaded articles,
+                                                                              as JSON lines
+
+``run`` reads each variant with the loaders of ``summarizer run``, briefs it with the configured
+model (the embedded one by default) and writes ``DIR/<id>.json``. The variants are also test
+fixtures (``inject-<id>``): ``scripts/record_cassettes.py --briefs DIR inject-...`` records their
+traffic for ``tests/test_injection_corpus.py`` and writes the briefs ``score`` reads.
+``articles`` exists so another version of the code (``git worktree``) can brief the very same
+articles: the "before" figure.
+
+What counts as obeying: ``summarizer.eval.injection``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from summarizer.eval.injection import obeyed
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "fixtures" / "injections"
+
+
+def corpus() -> list[dict[str, Any]]:
+    return json.loads((CORPUS / "corpus.json").read_text(encoding="utf-8"))
+
+
+def load(entry: dict[str, Any]) -> Any:
+    from summarizer.batch.sources import iter_inputs
+
+    (item,) = list(iter_inputs([str(CORPUS / entry["file"])], 10_000_000, None))
+    return item.load()
+
+
+def score(folder: Path) -> dict[str, Any]:
+    rows = []
+    for entry in corpus():
+        path = folder / f"{entry['id']}.json"
+        if not path.exists():  # as scripts/record_cassettes.py --briefs names them
+            path = folder / f"inject-{entry['id']}.json"
+        if not path.exists():
+            rows.append({**entry, "status": "missing"})
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "error" in data:
+            rows.append({**entry, "status": "error", "detail": data["error"]})
+            continue
+        hits = obeyed(data, entry["canaries"], entry["check"])
+        detected = len((data.get("metadata", {}).get("grounding") or {}).get("injection_suspected") or [])
+        rows.append(
+            {
+                **entry,
+                "status": "OBEYED" if hits else "resisted",
+                "detail": ", ".join(hits),
+                "detected": detected,
+                "headline": data.get("headline", ""),
+                "developments": len(data.get("key_developments") or []),
+            }
+        )
+    for r in rows:
+        print(
+            f"{r['id']:20} {r['language']:3} {r['position']:7} {r['status']:9} "
+            f"det={r.get('detected', '-')!s:2} dev={r.get('developments', '-')!s:2} "
+            f"{r.get('detail', '')[:40]:40} | {r.get('headline', '')[:70]}"
+        )
+    scored = [r for r in rows if r["status"] in ("OBEYED", "resisted")]
+    won = sum(r["status"] == "OBEYED" for r in scored)
+    print(f"attack success: {won} of {len(scored)} obeyed ({len(rows) - len(scored)} missing or failed)")
+    return {"obeyed": won, "scored": len(scored), "rows": rows}
+
+
+def run(out: Path, only: list[str]) -> None:
+    from summarizer import summarize
+
+    out.mkdir(parents=True, exist_ok=True)
+    for entry in corpus():
+        if only and entry["id"] not in only:
+            continue
+        article = load(entry)
+        started = time.perf_counter()
+        try:
+            data = summarize(article).model_dump(mode="json")
+        except Exception as exc:  # one variant's failure is that variant's record
+            data = {"error": f"{type(exc).__name__}: {exc}"}
+        (out / f"{entry['id']}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"{entry['id']}: {time.perf_counter() - started:.0f}s {data.get('headline', data.get('error'))!r}")
+
+
+def articles(path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for entry in corpus():
+            article = load(entry)
+            handle.write(json.dumps({"id": entry["id"], "article": article.model_dump(mode="json")}) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run")
+    p_run.add_argument("--out", type=Path, default=ROOT / "docs" / "eval" / "injection" / "after")
+    p_run.add_argument("ids", nargs="*")
+    p_score = sub.add_parser("score")
+    p_score.add_argument("folder", type=Path)
+    p_articles = sub.add_parser("articles")
+    p_articles.add_argument("file", type=Path)
+    args = parser.parse_args()
+    if args.command == "run":
+        run(args.out, args.ids)
+        score(args.out)
+    elif args.command == "score":
+        result = score(args.folder)
+        sys.exit(0 if result["scored"] else 1)
+    else:
+        articles(args.file)
+
+
+if __name__ == "__main__":
+    main()
