@@ -126,10 +126,12 @@ def _backend(endpoint: Endpoint) -> Backend:
     return backend_for(endpoint)
 
 
-class Deferred(Exception):
+class Deferred(BaseException):
     """Raised by an interceptor: the request is held back for a provider batch, not sent.
 
-    It leaves ``acomplete`` (and so ``asummarize``) as it is, never as a model error."""
+    A ``BaseException``, like ``CancelledError``: it is a signal, not a failure, so it leaves
+    ``acomplete`` (and ``asummarize``) as it is, through instructor's ``except Exception`` retry
+    loop without being logged or retried."""
 
 
 # Sees each request as the backend would send it (after strict conversion) and returns the
@@ -314,8 +316,6 @@ async def acomplete(
             max_tokens=settings.max_tokens,
         )
     except Exception as exc:
-        if isinstance(exc, Deferred) or isinstance(exc.__cause__, Deferred):
-            raise Deferred() from None
         raise _translate(exc, call) from None
     finally:
         _CALL.reset(tokens[0])
