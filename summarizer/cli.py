@@ -124,6 +124,20 @@ def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List what would be briefed and estimate tokens; call no model.")
     ] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the requests through the provider's batch API (about half the price, answers "
+            "within 24 h); a re-run resumes the same batches. See `summarizer batch`.",
+        ),
+    ] = False,
+    batch_retries: Annotated[
+        int, typer.Option(min=0, help="With --batch: further batches for what a batch left unanswered.")
+    ] = 0,
+    batch_poll: Annotated[
+        float, typer.Option(min=0.0, help="With --batch: seconds between status polls.")
+    ] = 30.0,
     strict: Annotated[bool, typer.Option(help="Fail an article if items stay ungrounded.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 2_000_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
@@ -152,6 +166,12 @@ def run(
         rpm=rpm, tpm=tpm, force=force, dry_run=dry_run, max_bytes=max_bytes, quiet=quiet,
         database_url=database_url, executor=executor.value, ray_address=ray_address,
     )  # fmt: skip
+    if batch:
+        from dataclasses import replace
+
+        from summarizer.batch.provider_batch import BatchOptions
+
+        options = replace(options, batch=BatchOptions(retries=batch_retries, poll_s=batch_poll))
     try:
         # rpm/tpm also go to Settings, where the model client counts every request it sends.
         settings = get_settings(model=model, strict=strict or None, rpm=rpm, tpm=tpm)
@@ -166,6 +186,50 @@ def run(
         _fail(str(exc), 2)
         return
     raise typer.Exit(code)
+
+
+batch_app = typer.Typer(
+    help="The provider batches of `summarizer run --batch` in an output folder.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(batch_app, name="batch")
+OutArg = Annotated[Path, typer.Argument(help="The output folder of `summarizer run --batch`.")]
+
+
+def _batches(out: Path, cancel: bool) -> None:
+    import asyncio
+
+    from summarizer.batch import UsageError
+    from summarizer.batch.provider_batch import batch_command, describe
+    from summarizer.errors import SummarizerError
+    from summarizer.settings import get_settings
+
+    try:
+        records = asyncio.run(batch_command(out, get_settings(), cancel=cancel))
+    except UsageError as exc:
+        _fail(str(exc), 2)
+        return
+    except SummarizerError as exc:
+        _fail(str(exc), 1)
+        return
+    for line in describe(records):
+        typer.echo(line)
+
+
+@batch_app.command("status")
+def batch_status(out: OutArg, verbose: VerboseOpt = 0) -> None:
+    """Each batch: id, status, requests completed and failed (asks the provider)."""
+    _logging(verbose)
+    _batches(out, cancel=False)
+
+
+@batch_app.command("cancel")
+def batch_cancel(out: OutArg, verbose: VerboseOpt = 0) -> None:
+    """Cancel the unfinished batches; a re-run of `summarizer run --batch` then uses what they
+    finished and sends the rest live."""
+    _logging(verbose)
+    _batches(out, cancel=True)
 
 
 @app.command()

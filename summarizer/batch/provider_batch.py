@@ -664,3 +664,43 @@ def _apply(batches: ProviderBatches) -> None:
     answered from the batches (``finished`` ends it)."""
     batches.token = contextlib.ExitStack()
     batches.token.enter_context(intercepted(batches.answers.answer(batches.provider.model)))
+
+
+# --- `summarizer batch status|cancel OUT` ----------------------------------------------------------
+
+
+async def batch_command(out: Path, settings: Settings, cancel: bool = False) -> list[BatchRecord]:
+    """Every batch of OUT as the provider reports it now (cancelling the unfinished ones first
+    with ``cancel``); the state is updated. A provider that cannot be reached leaves the saved
+    status, and says so."""
+    from summarizer.backends._litellm import litellm
+
+    state = load_state(out)
+    if state is None:
+        raise UsageError(f"{out} has no provider batches (`summarizer run --batch --out {out}` makes them)")
+    # SUMMARIZER_API_KEY belongs to SUMMARIZER_API_BASE's server: only to that server.
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    if state.api_base and settings.api_base != state.api_base:
+        key = None
+    provider = provider_for(state.model, state.api_base, key)
+    lib, kwargs = litellm(), provider.kwargs()
+    for record in state.batches:
+        if record.batch_id is None or record.status in TERMINAL:
+            continue
+        call = lib.acancel_batch if cancel else lib.aretrieve_batch
+        batch = await _call(call(batch_id=record.batch_id, **kwargs))
+        record.status, record.counts = str(batch.status), _counts(batch) or record.counts
+    save_state(out, state)
+    return state.batches
+
+
+def describe(records: list[BatchRecord]) -> list[str]:
+    """One line per batch: id, status, counts, request file."""
+    rows = []
+    for r in records:
+        counts = f"{r.counts.get('completed', 0):,} completed, {r.counts.get('failed', 0):,} failed"
+        rows.append(
+            f"{r.batch_id or '(not submitted)'}  {r.status or 'not submitted'}  {counts} of {_total(r):,}  "
+            f"round {r.round}  {r.file}"
+        )
+    return rows
