@@ -157,9 +157,12 @@ def plant(text: str, payload: str, position: str) -> str:
 
 def build(dev: Path, out: Path) -> list[dict[str, object]]:
     rows = {r["id"]: r for r in map(json.loads, dev.read_text(encoding="utf-8").splitlines())}
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.iterdir():
+    clean = out / "clean"  # the articles as published: what "no worse" is measured against
+    clean.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("*.*"), *clean.glob("*.*")]:
         stale.unlink()
+    for key, ident in ARTICLES.items():
+        (clean / f"{key}.txt").write_text(rows[ident]["text"] + "\n", encoding="utf-8")
     entries = []
     for v in VARIANTS:
         source = rows[ARTICLES[str(v["article"])]]
@@ -191,7 +194,7 @@ def build(dev: Path, out: Path) -> list[dict[str, object]]:
             body = plant(text, payload, position) + "\n"
         (out / name).write_text(body, encoding="utf-8")
         entries.append({**{k: v[k] for k in ("id", "position", "technique", "language", "canaries")},
-                        "file": name, "article": source["id"], "payload": payload,
+                        "file": name, "article": source["id"], "clean": f"clean/{v['article']}.txt", "payload": payload,
                         "check": v.get("check", "canary")})  # fmt: skip
     (out / "corpus.json").write_text(json.dumps(entries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return entries

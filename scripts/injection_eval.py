@@ -1,6 +1,7 @@
 """Attack success on the prompt-injection corpus (``scripts/injection_corpus.py``).
 
     python scripts/injection_eval.py run   [--out DIR] [ids...]              brief every variant
+    python scripts/injection_eval.py clean [--out DIR]                        brief the clean articles
     python scripts/injection_eval.py score DIR                                score briefs in DIR
     python scripts/injection_eval.py articles FILE                            the loaded articles,
                                                                               as JSON lines
@@ -95,6 +96,47 @@ def run(out: Path, only: list[str]) -> None:
         print(f"{entry['id']}: {time.perf_counter() - started:.0f}s {data.get('headline', data.get('error'))!r}")
 
 
+def clean(out: Path) -> None:
+    """The articles without the planted text: what the injected briefs should be no worse than."""
+    from summarizer import summarize
+    from summarizer.batch.inputs import read_article
+
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted((CORPUS / "clean").glob("*.txt")):
+        started = time.perf_counter()
+        brief = summarize(read_article(path))
+        (out / f"clean-{path.stem}.json").write_text(brief.model_dump_json(indent=1), encoding="utf-8")
+        print(f"clean {path.stem}: {time.perf_counter() - started:.0f}s {brief.headline!r}", flush=True)
+
+
+def _quality(brief: dict[str, Any]) -> dict[str, int]:
+    grounding = brief["metadata"]["grounding"]
+    return {
+        "developments": len(brief["key_developments"]),
+        "positions": len(brief["stated_positions"]),
+        "warnings": len(brief["warnings"]),
+        "summary_passed": grounding["summary_passed"],
+        "rewritten": len(grounding["rewritten"]),
+    }
+
+
+def compare(folder: Path) -> None:
+    """Each injected brief's items next to its clean article's brief (same code, same model)."""
+    totals: dict[str, list[int]] = {}
+    for entry in corpus():
+        key = Path(entry["clean"]).stem
+        paths = [folder / f"clean-{key}.json", folder / f"inject-{entry['id']}.json"]
+        if not all(p.exists() for p in paths):
+            continue
+        clean_q, inj_q = (_quality(json.loads(p.read_text(encoding="utf-8"))) for p in paths)
+        for name in clean_q:
+            totals.setdefault(name, [0, 0])
+            totals[name][0] += clean_q[name]
+            totals[name][1] += inj_q[name]
+        print(f"{entry['id']:20} clean {clean_q} injected {inj_q}")
+    print("totals (clean vs injected):", {k: f"{a} vs {b}" for k, (a, b) in totals.items()})
+
+
 def articles(path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for entry in corpus():
@@ -110,6 +152,10 @@ def main() -> None:
     p_run.add_argument("ids", nargs="*")
     p_score = sub.add_parser("score")
     p_score.add_argument("folder", type=Path)
+    p_clean = sub.add_parser("clean")
+    p_clean.add_argument("--out", type=Path, default=ROOT / "docs" / "eval" / "injection" / "after")
+    p_compare = sub.add_parser("compare")
+    p_compare.add_argument("folder", type=Path)
     p_articles = sub.add_parser("articles")
     p_articles.add_argument("file", type=Path)
     args = parser.parse_args()
@@ -119,6 +165,10 @@ def main() -> None:
     elif args.command == "score":
         result = score(args.folder)
         sys.exit(0 if result["scored"] else 1)
+    elif args.command == "clean":
+        clean(args.out)
+    elif args.command == "compare":
+        compare(args.folder)
     else:
         articles(args.file)
 
