@@ -124,3 +124,16 @@ def test_an_urging_after_a_warning_is_a_warning_of_its_own():
         "The charity warned that 750 more carers are needed. It urged people to open their homes to children."
     )
     assert len(net.find(split(text)).warnings) == 2
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Without warning, the bearded dragon then charges at full speed towards the dog.",
+        "Despite the claims against her, one of her alleged victims has testified that the charges were false.",
+    ],
+)
+def test_a_sentence_opener_is_not_a_speaker(sentence):
+    assert net.speaker(sentence) == (None, None)
+    found = net.find(split(sentence))
+    assert not any(c.actor.name.split()[0] in {"Without", "Despite"} for c in [*found.voices, *found.warnings])

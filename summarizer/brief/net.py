@@ -189,6 +189,14 @@ _NOT_NAMES = frozenset(
     under asked writing read click photo picture video related sources
     """.split()
 )
+# Words that open a sentence without being its subject: "Without warning, the dragon charges".
+_OPENERS = frozenset(
+    """
+    without within during amid among across through throughout following upon beyond unlike like until
+    unless whether though although even once because thanks according having being given despite
+    """.split()
+)
+_NOT_NAMES |= _OPENERS
 _AUX = re.compile(
     r"(?:\s+(?:has|have|had|was|were|is|are|also|later|previously|reportedly|repeatedly|then|"
     r"again|recently|publicly|separately|subsequently|earlier|had also|has also|once|will|would|"
@@ -352,6 +360,7 @@ def _phrase_before(left: str) -> tuple[str, str] | None:
         1 <= len(words) <= 4
         and left[:1].isupper()
         and not any(w.lower() in _FUNCTION_WORDS - {"the", "a", "an"} for w in words)
+        and words[0].lower() not in _OPENERS  # "Without warning, the dragon charges"
     ):
         return left, "subject"  # a short sentence-initial subject: "Air traffic control warned"
     return None
