@@ -309,3 +309,23 @@ def test_dry_run_without_batch_prices_in_the_cost_map_says_it_assumes_half(tmp_p
     live = float(re.search(r"estimated cost \$([\d.]+)", text).group(1))
     batch = float(re.search(r"with --batch \$([\d.]+) \(half the live price\)", text).group(1))
     assert batch == pytest.approx(live / 2, abs=1e-4)
+
+
+def test_a_batch_created_but_not_yet_recorded_is_found_not_created_again(tmp_path):
+    """A kill between the provider creating a batch and the state saving its id: the re-run finds
+    the batch made from the uploaded file instead of submitting a second one."""
+    from summarizer.batch.provider_batch import save_state
+
+    src, out = _inputs(tmp_path), tmp_path / "out"
+    with batch_stub() as stub:
+        _batch_run(stub, src, out)
+        state = load_state(out)
+        assert state is not None and stub.batch.created == 1
+        for record in state.batches:
+            record.batch_id, record.status, record.settled, record.output = None, None, False, None
+        state.applied = False
+        save_state(out, state)
+        _batch_run(stub, src, out)  # everything is done: only the batch lookup is exercised
+        assert stub.batch.created == 1 and stub.batch.uploads == 1
+    state = load_state(out)
+    assert state is not None and [b.batch_id for b in state.batches] == ["batch_stub00000"]

@@ -379,6 +379,11 @@ class ProviderBatches:
                 uploaded = await _call(lib.acreate_file(file=(record.file, data), purpose="batch", **kwargs))
                 record.file_id = str(uploaded.id)
                 self.save()
+            elif record.batch_id is None:
+                # Uploaded by a run killed around creating its batch: the provider may have one.
+                record.batch_id = await self._created_for(record.file_id)
+                if record.batch_id:
+                    self.save()
             if record.batch_id is None:
                 created = await _call(
                     lib.acreate_batch(
@@ -391,6 +396,16 @@ class ProviderBatches:
                 )
                 record.batch_id, record.status = str(created.id), str(created.status)
                 self.save()
+
+    async def _created_for(self, file_id: str) -> str | None:
+        """The id of a batch already made from ``file_id`` (the newest batches first), if any."""
+        from summarizer.backends._litellm import litellm
+
+        listed = await _call(litellm().alist_batches(limit=100, **self.provider.kwargs()))
+        for batch in getattr(listed, "data", None) or []:
+            if getattr(batch, "input_file_id", None) == file_id:
+                return str(batch.id)
+        return None
 
     async def wait(self) -> None:
         """Poll every unsettled batch until it ends, then download its output and error files."""
