@@ -329,3 +329,14 @@ def test_a_batch_created_but_not_yet_recorded_is_found_not_created_again(tmp_pat
         assert stub.batch.created == 1 and stub.batch.uploads == 1
     state = load_state(out)
     assert state is not None and [b.batch_id for b in state.batches] == ["batch_stub00000"]
+
+
+def test_a_status_poll_that_fails_for_a_while_is_retried_not_fatal(tmp_path):
+    src = _inputs(tmp_path)
+    with batch_stub(BatchStubConfig(unavailable=2)) as stub:
+        code = run_sync(
+            RunOptions(paths=[str(src)], out=tmp_path / "out", quiet=True, batch=FAST),
+            stub.settings(max_attempts=3),
+        )
+        assert stub.batch.polls >= 3 and stub.state.requests == 0
+    assert code == 1 and len(_lines(tmp_path / "out" / "briefs.jsonl")) == 5

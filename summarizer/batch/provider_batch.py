@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
+import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +44,8 @@ from summarizer.batch.manifest import work_key
 from summarizer.errors import ArticleError, SummarizerError
 from summarizer.redact import redact
 from summarizer.settings import Settings
+
+log = logging.getLogger(__name__)
 
 URL = "/v1/chat/completions"
 TERMINAL = frozenset({"completed", "expired", "cancelled", "failed"})
@@ -167,12 +171,14 @@ class RequestFiles:
         self._writer: contextlib.ExitStack | None = None
         self._handle: IO[str] | None = None
         self._lines = self._bytes = 0
+        self.skipped = 0
 
     def add(self, line: dict[str, Any]) -> None:
         text = json.dumps(line, ensure_ascii=False) + "\n"
         size = len(text.encode("utf-8", "surrogatepass"))
-        if size > self.max_bytes:
-            raise ArticleError(f"one request is {size:,} bytes, over the {self.max_bytes:,} per file")
+        if size > self.max_bytes:  # no file can take it: it goes live in the apply step
+            self.skipped += 1
+            return
         if self._handle and (self._lines >= self.max_requests or self._bytes + size > self.max_bytes):
             self._close()
         if self._handle is None:
@@ -321,6 +327,7 @@ class ProviderBatches:
     options: BatchOptions
     provider: Provider
     state: BatchState
+    settings: Settings
     answers: Answers = field(default_factory=Answers)
     quiet: bool = False
     waited_s: float = 0.0  # time spent sleeping between polls (the provider's time, not ours)
@@ -376,7 +383,10 @@ class ProviderBatches:
         for record in self.state.batches:
             if record.file_id is None:
                 data = (self.folder / record.file).read_bytes()
-                uploaded = await _call(lib.acreate_file(file=(record.file, data), purpose="batch", **kwargs))
+                upload = functools.partial(
+                    lib.acreate_file, file=(record.file, data), purpose="batch", **kwargs
+                )
+                uploaded = await _call(upload, self.settings)
                 record.file_id = str(uploaded.id)
                 self.save()
             elif record.batch_id is None:
@@ -386,7 +396,8 @@ class ProviderBatches:
                     self.save()
             if record.batch_id is None:
                 created = await _call(
-                    lib.acreate_batch(
+                    functools.partial(
+                        lib.acreate_batch,
                         completion_window=self.options.completion_window,
                         endpoint=URL,
                         input_file_id=record.file_id,
@@ -401,7 +412,9 @@ class ProviderBatches:
         """The id of a batch already made from ``file_id`` (the newest batches first), if any."""
         from summarizer.backends._litellm import litellm
 
-        listed = await _call(litellm().alist_batches(limit=100, **self.provider.kwargs()))
+        listed = await _call(
+            functools.partial(litellm().alist_batches, limit=100, **self.provider.kwargs()), self.settings
+        )
         for batch in getattr(listed, "data", None) or []:
             if getattr(batch, "input_file_id", None) == file_id:
                 return str(batch.id)
@@ -424,7 +437,9 @@ class ProviderBatches:
 
         lib, kwargs = litellm(), self.provider.kwargs()
         assert record.batch_id is not None
-        batch = await _call(lib.aretrieve_batch(batch_id=record.batch_id, **kwargs))
+        batch = await _call(
+            functools.partial(lib.aretrieve_batch, batch_id=record.batch_id, **kwargs), self.settings
+        )
         status = str(batch.status)
         counts = _counts(batch)
         if (status, counts) != (record.status, record.counts):
@@ -435,7 +450,9 @@ class ProviderBatches:
         for attr, kind in (("output_file_id", "output"), ("error_file_id", "errors")):
             file_id = getattr(batch, attr, None)
             if file_id:
-                content = await _call(lib.afile_content(file_id=file_id, **kwargs))
+                content = await _call(
+                    functools.partial(lib.afile_content, file_id=file_id, **kwargs), self.settings
+                )
                 name = f"{Path(record.file).stem}.{kind}.jsonl"
                 atomic_write(self.folder / name, _bytes_of(content).decode("utf-8", "replace"))
                 setattr(record, kind, name)
@@ -452,10 +469,24 @@ class ProviderBatches:
         )
 
 
-async def _call(pending: Any) -> Any:
-    """A provider call: its failure becomes a message a person can act on, with no secret in it."""
+async def _call(make: Callable[[], Awaitable[Any]], settings: Settings | None = None) -> Any:
+    """A provider call, its transport faults (429, 5xx, timeouts) retried as a model request's
+    are when ``settings`` is given: not for creating a batch, where a retry after a lost answer
+    would submit twice (a re-run finds that batch instead). A failure becomes a message a person
+    can act on, with no secret in it."""
+    from summarizer.backends.transport import retry_policy
+
+    def note(state: Any) -> None:
+        exc = state.outcome.exception()
+        log.warning("batch API call failed (%s), retrying", redact(type(exc).__name__))
+
     try:
-        return await pending
+        if settings is None:
+            return await make()
+        async for attempt in retry_policy(settings, note):
+            with attempt:
+                result = await make()
+        return result
     except SummarizerError:
         raise
     except Exception as exc:
@@ -631,7 +662,8 @@ async def prepare(
         raise UsageError(NO_BATCH_API)
     provider = provider_for(endpoint.model, endpoint.api_base, endpoint.api_key)
     state = load_state(out)
-    if state is not None and (state.model, state.api_base) != (endpoint.model, endpoint.api_base):
+    where = redact(endpoint.api_base) if endpoint.api_base else None  # no credentials in a file
+    if state is not None and (state.model, state.api_base) != (endpoint.model, where):
         if any(not r.settled for r in state.batches):
             raise UsageError(
                 f"{out} has unfinished batches for model {state.model}: re-run with that model, or "
@@ -639,10 +671,8 @@ async def prepare(
             )
         state = None
     if state is None or state.applied:
-        state = BatchState(
-            run=time.strftime("%Y%m%dT%H%M%S"), model=endpoint.model, api_base=endpoint.api_base
-        )
-    batches = ProviderBatches(out, options, provider, state, quiet=run_options.quiet)
+        state = BatchState(run=time.strftime("%Y%m%dT%H%M%S"), model=endpoint.model, api_base=where)
+    batches = ProviderBatches(out, options, provider, state, settings, quiet=run_options.quiet)
     batches.load_answers()
     version = prompt_version()
 
@@ -695,15 +725,18 @@ async def batch_command(out: Path, settings: Settings, cancel: bool = False) -> 
         raise UsageError(f"{out} has no provider batches (`summarizer run --batch --out {out}` makes them)")
     # SUMMARIZER_API_KEY belongs to SUMMARIZER_API_BASE's server: only to that server.
     key = settings.api_key.get_secret_value() if settings.api_key else None
-    if state.api_base and settings.api_base != state.api_base:
+    base = state.api_base
+    if base and settings.api_base and redact(settings.api_base) == base:
+        base = settings.api_base  # the saved address is masked where it held credentials
+    elif base:
         key = None
-    provider = provider_for(state.model, state.api_base, key)
+    provider = provider_for(state.model, base, key)
     lib, kwargs = litellm(), provider.kwargs()
     for record in state.batches:
         if record.batch_id is None or record.status in TERMINAL:
             continue
         call = lib.acancel_batch if cancel else lib.aretrieve_batch
-        batch = await _call(call(batch_id=record.batch_id, **kwargs))
+        batch = await _call(functools.partial(call, batch_id=record.batch_id, **kwargs), settings)
         record.status, record.counts = str(batch.status), _counts(batch) or record.counts
     save_state(out, state)
     return state.batches

@@ -44,6 +44,7 @@ class BatchStubConfig:
     error_lines: frozenset[int] = frozenset()  # line numbers (0-based, per batch) answered with HTTP 500
     items: int = 3
     seed: int = 0  # output lines come back shuffled, as the real API does not keep order
+    unavailable: int = 0  # the first N status polls (GET /v1/batches/{id}) are answered 503
 
 
 @dataclass
@@ -65,6 +66,7 @@ class BatchStubState:
         self.created = 0  # batches created
         self.uploads = 0
         self.cancels = 0
+        self.polls = 0
         self.auth_headers: list[str] = []  # of batch and file requests
 
     def add_file(self, name: str, purpose: str, data: bytes) -> dict[str, Any]:
@@ -204,7 +206,11 @@ class _BatchHandler(_Handler):
                 self._json(200, {"object": "list", "data": listed, "has_more": False})
                 return
             if parts[1:2] == ["batches"] and len(parts) == 3 and parts[2] in batch_state.batches:
-                self._json(200, _view(batch_state, batch_state.batches[parts[2]]))
+                batch_state.polls += 1
+                if batch_state.polls <= batch_state.config.unavailable:
+                    self._error(503, "stub: the batch service is unavailable")
+                else:
+                    self._json(200, _view(batch_state, batch_state.batches[parts[2]]))
                 return
         self._error(404, f"no such object: {self.path}")
 
