@@ -6,7 +6,8 @@ went: collecting the requests and writing the request files (split at OpenAI's 5
 200 MB), uploading and creating the batches, the provider's processing (the stub's simulated
 wait plus its own work: excluded from the client's time), downloading the results, and briefing
 every article from them through the live path's validation and grounding. It checks that every
-input ended as a brief, exactly once, with no live request.
+input ended as a brief exactly once; requests the batch could not answer (a summary repair after
+a failed support check) go live, as in any ``--batch`` run, and are counted.
 
     python benchmarks/scale_batch.py --n 50000
     python benchmarks/scale_batch.py --n 2000 --processing 2

@@ -11,6 +11,7 @@ lock.py       one run at a time per OUT
 files.py      atomic writes and safe names
 progress.py   what a person sees while it runs
 dryrun.py     ``--dry-run``: what would be briefed, and the estimated cost
+provider_batch.py  ``--batch``: requests through a provider's batch API, answered by the live path
 """
 
 from summarizer.batch.failures import FailureKind, UsageError
