@@ -130,7 +130,7 @@ def batch_benchmark(
     processing_s: float = 5.0,
     poll_s: float = 1.0,
     max_requests: int = 50_000,
-    max_bytes: int = 200 * 1024 * 1024,
+    max_bytes: int = 200_000_000,
     workdir: Path | None = None,
 ) -> dict[str, Any]:
     """One ``summarizer run --batch`` of ``n`` articles against the batch stub; its figures."""
@@ -193,6 +193,109 @@ def batch_benchmark(
     return figures
 
 
+def batch_api_benchmark(
+    n: int = 50_000,
+    processing_s: float = 5.0,
+    poll_s: float = 1.0,
+    max_requests: int = 50_000,
+    max_bytes: int = 200_000_000,
+) -> dict[str, Any]:
+    """The batch machinery alone at ``n`` requests: writing and splitting the request files,
+    uploading, creating, polling, downloading, and answering every request from the output.
+
+    The requests are the live path's own for the corpus articles (collected through the client
+    seam), each made distinct by a sentence naming its number; the briefing pipeline's CPU per
+    article (the same as a live run's) is what ``batch_benchmark`` adds on top.
+    """
+    import asyncio
+
+    from summarizer.batch.provider_batch import (
+        Answers,
+        BatchState,
+        collect,
+        custom_id,
+        provider_for,
+        request_hash,
+    )
+    from summarizer.models import Article
+
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    work = Path(tempfile.mkdtemp(prefix="scale_batch_api."))
+    stub, api_base = _start_stub(processing_s)
+    figures: dict[str, Any] = {"requests": n}
+
+    async def go() -> None:
+        settings = Settings(model="openai/stub", api_base=api_base, api_key="bench", timeout=120)
+
+        async def articles() -> Any:
+            for i, text in enumerate(_texts()):
+                yield Article(text=text), f"{i:032x}"
+
+        started = time.perf_counter()
+        bodies = [line["body"] async for line in collect(articles(), settings, Answers(), "stub")]
+        figures["collect_corpus_requests_s"] = round(time.perf_counter() - started, 1)
+
+        def lines() -> Any:
+            for i in range(n):
+                body = json.loads(json.dumps(bodies[i % len(bodies)]))
+                user = next(m for m in body["messages"] if m["role"] == "user")
+                user["content"] = user["content"].replace("<article>\n", f"<article>\nWire item {i}.\n", 1)
+                digest = request_hash("stub", {k: v for k, v in body.items() if k != "model"})
+                cid = custom_id(f"{i:032x}", digest)
+                yield {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+        async def stream() -> Any:
+            for line in lines():
+                yield line
+
+        provider = provider_for("openai/stub", api_base, "bench")
+        state = BatchState(run="bench", model="openai/stub", api_base=api_base)
+        options = BatchOptions(poll_s=poll_s, max_requests=max_requests, max_bytes=max_bytes)
+        batches = ProviderBatches(work, options, provider, state, settings, quiet=True)
+        steps = [
+            ("write_files_s", lambda: batches.write_round(0, stream())),
+            ("upload_and_create_s", batches.submit),
+            ("poll_wait_and_download_s", batches.wait),
+        ]
+        for name, step in steps:
+            started = time.perf_counter()
+            await step()
+            figures[name] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        batches.load_answers()
+        figures["index_answers_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        answered = 0
+        for line in lines():
+            body = {k: v for k, v in line["body"].items() if k != "model"}
+            answered += batches.answers.response(request_hash("stub", body)) is not None
+        figures["answer_lookup_s"] = round(time.perf_counter() - started, 1)
+        records = batches.state.batches
+        figures.update(
+            answered=answered,
+            request_files=len(records),
+            requests_per_file=[r.requests for r in records],
+            request_file_mb=[round(r.bytes / 1e6, 1) for r in records],
+            provider_wait_s=round(batches.waited_s, 1),
+            download_s=round(figures.pop("poll_wait_and_download_s") - batches.waited_s, 1),
+        )
+
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    try:
+        asyncio.run(go())
+    finally:
+        stub.terminate()
+        stub.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    wall = time.perf_counter() - started
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    figures["wall_excluding_wait_s"] = round(wall - figures["provider_wait_s"], 1)
+    figures["client_cpu_s"] = round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 1)
+    figures["peak_rss_mb"] = round(cpu1.ru_maxrss / 1024)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000)
@@ -201,9 +304,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--max-mb", type=float, default=200.0)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--api-only", action="store_true", help="the batch machinery alone (batch_api_benchmark), no briefing"
+    )
     args = parser.parse_args(argv)
+    if args.api_only:
+        for name, value in batch_api_benchmark(
+            args.n, args.processing, args.poll, args.max_requests, int(args.max_mb * 1e6)
+        ).items():
+            print(f"{name:32} {value}")
+        return 0
     figures = batch_benchmark(
-        args.n, args.processing, args.poll, args.max_requests, int(args.max_mb * 1024 * 1024), args.workdir
+        args.n, args.processing, args.poll, args.max_requests, int(args.max_mb * 1e6), args.workdir
     )
     for name, value in figures.items():
         print(f"{name:32} {value}")

@@ -66,7 +66,7 @@ class BatchOptions:
     retries: int = 0  # further batch rounds for what a round left unanswered, before going live
     poll_s: float = 30.0
     max_requests: int = 50_000
-    max_bytes: int = 200 * 1024 * 1024
+    max_bytes: int = 200_000_000  # "200 MB": read as decimal, the stricter reading
     completion_window: str = "24h"
 
 

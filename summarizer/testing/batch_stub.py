@@ -34,7 +34,7 @@ from summarizer.testing.stub_server import RunningStub, StubConfig, StubState, _
 _CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _URL = "/v1/chat/completions"
 MAX_LINES = 50_000
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 200_000_000
 
 
 @dataclass
