@@ -291,6 +291,10 @@ def test_ray_with_the_embedded_model_or_without_ray_is_a_usage_error(tmp_path, m
     assert stray.exit_code == 2 and "--executor ray" in stray.output
     import importlib.util
 
+    if importlib.util.find_spec("ray") is not None:  # a cluster nobody runs: refused at once
+        args = ["run", str(tmp_path / "a.txt"), "-o", str(tmp_path / "o"), "--executor", "ray"]
+        nobody = cli.invoke(app, [*args, "--ray-address", "127.0.0.1:1"])
+        assert nobody.exit_code == 2 and "no Ray cluster answers at 127.0.0.1:1" in nobody.output
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a)

@@ -76,7 +76,10 @@ async def open_executor(
     if executor == "asyncio":
         yield AsyncioExecutor(settings)
         return
-    from summarizer.batch.ray_pool import RayExecutor
+    try:
+        from summarizer.batch.ray_pool import RayExecutor
+    except ImportError as exc:  # installed but broken (a missing native library, a bad wheel)
+        raise UsageError(f"--executor ray: Ray does not import here: {exc}") from None
 
     pool = await RayExecutor.start(settings, concurrency, ray_address)
     try:

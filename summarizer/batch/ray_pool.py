@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 from typing import Any
 
 import ray
@@ -167,7 +168,9 @@ class RayExecutor:
 
     @classmethod
     async def start(cls, settings: Settings, concurrency: int, address: str | None) -> RayExecutor:
-        owns = not ray.is_initialized()
+        if address:
+            _probe(address)
+        owns = not ray.is_initialized()  # a caller's own Ray (tests, a notebook) is used as it is
         if owns:
             _init(address)
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
@@ -228,10 +231,28 @@ class RayExecutor:
 def _init(address: str | None) -> None:
     address = address or os.environ.get("RAY_ADDRESS")
     common: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
-    if address:
-        ray.init(address=address, **common)
-    else:  # a Ray of our own on this machine, gone when the run ends
-        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, **common)
+    try:
+        if address:
+            ray.init(address=address, **common)
+        else:  # a Ray of our own on this machine, gone when the run ends
+            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, **common)
+    except Exception as exc:  # ConnectionError, a version mismatch, a bad address: all usage
+        where = f"join the Ray cluster at {address}" if address else "start a local Ray"
+        raise UsageError(f"could not {where}: {_first_line(exc)}") from None
+
+
+def _probe(address: str) -> None:
+    """A HOST:PORT nobody listens on: say so now (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or "://" in address:
+        return  # "auto", ray://..., anything else: Ray's own error
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise UsageError(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc}); start one with "
+            "`ray start --head` and pass the address it prints"
+        ) from None
 
 
 def _first_line(exc: BaseException | None) -> str:
