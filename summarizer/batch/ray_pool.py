@@ -23,6 +23,7 @@ Ray's dashboard and job records show); workers log through the same redacting fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -40,6 +41,7 @@ from summarizer.models import Article, Brief, Usage
 from summarizer.redact import redact, secret_values
 from summarizer.settings import Settings
 
+logger = logging.getLogger(__name__)
 TRIES = 3  # actors an article may be sent to when they keep dying under it
 _DIED = (RayActorError, WorkerCrashedError, ObjectLostError)
 
@@ -154,7 +156,8 @@ class RayExecutor:
         self.concurrency = concurrency
         self.owns_ray = owns_ray
         self.replaced = 0  # actors replaced after dying (for tests and benchmarks)
-        secrets = {n: SecretStr(v) for n, v in os.environ.items() if v in set(secret_values())}
+        credentials = set(secret_values())
+        secrets = {n: SecretStr(v) for n, v in os.environ.items() if v in credentials}
         self._args = (worker_settings(settings, workers), secrets)
         self._actor = ray.remote(BriefWorker).options(
             num_cpus=1,
@@ -177,7 +180,7 @@ class RayExecutor:
         pool = cls(settings, concurrency, workers, owns)
         try:
             await asyncio.gather(*(actor.ready.remote() for actor in pool.actors))
-        except _DIED as exc:
+        except (*_DIED, RayTaskError) as exc:  # e.g. summarizer not installed on a node
             pool.close()
             raise UsageError(f"Ray workers could not start: {_first_line(exc)}") from None
         return pool
@@ -188,10 +191,12 @@ class RayExecutor:
     def _pick(self) -> int:
         return min(range(self.workers), key=self.load.__getitem__)
 
-    def _replace(self, slot: int, dead: Any) -> None:
+    def _replace(self, slot: int, dead: Any, why: BaseException) -> None:
         if self.actors[slot] is not dead:
             return  # another article's failure already replaced it
-        ray.kill(dead, no_restart=True)
+        logger.warning("a Ray worker died (%s); a new one takes its place", _first_line(why))
+        with contextlib.suppress(Exception):
+            ray.kill(dead, no_restart=True)
         self.actors[slot] = self._new()
         self.replaced += 1
 
@@ -210,7 +215,7 @@ class RayExecutor:
                 if isinstance(exc, RayActorError) and exc.actor_init_failed:
                     raise ConfigurationError(f"Ray workers cannot start: {_first_line(exc)}") from None
                 last = exc
-                self._replace(slot, actor)
+                self._replace(slot, actor, exc)
                 continue
             finally:
                 self.load[slot] -= 1
@@ -221,8 +226,10 @@ class RayExecutor:
         )
 
     def close(self) -> None:
+        """Stop the workers (and a Ray of our own); a cluster already gone is no error here."""
         for actor in self.actors:
-            ray.kill(actor, no_restart=True)
+            with contextlib.suppress(Exception):
+                ray.kill(actor, no_restart=True)
         self.actors = []
         if self.owns_ray:
             ray.shutdown()
