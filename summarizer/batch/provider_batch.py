@@ -330,7 +330,7 @@ class ProviderBatches:
     settings: Settings
     answers: Answers = field(default_factory=Answers)
     quiet: bool = False
-    waited_s: float = 0.0  # time spent sleeping between polls (the provider's time, not ours)
+    waited_s: float = 0.0  # polls that said "not yet" and the sleeps between (the provider's time)
     token: contextlib.ExitStack | None = None  # the apply step's interceptor, while it is set
 
     def finished(self) -> None:
@@ -437,6 +437,7 @@ class ProviderBatches:
 
         lib, kwargs = litellm(), self.provider.kwargs()
         assert record.batch_id is not None
+        started = time.monotonic()
         batch = await _call(
             functools.partial(lib.aretrieve_batch, batch_id=record.batch_id, **kwargs), self.settings
         )
@@ -446,6 +447,7 @@ class ProviderBatches:
             record.status, record.counts = status, counts
             self.save()
         if status not in TERMINAL:
+            self.waited_s += time.monotonic() - started  # a poll that says "not yet" is waiting too
             return
         for attr, kind in (("output_file_id", "output"), ("error_file_id", "errors")):
             file_id = getattr(batch, attr, None)
