@@ -333,6 +333,10 @@ class ProviderBatches:
     waited_s: float = 0.0  # polls that said "not yet" and the sleeps between (the provider's time)
     token: contextlib.ExitStack | None = None  # the apply step's interceptor, while it is set
 
+    def say(self, line: str) -> None:
+        if not self.quiet:
+            print(line, file=sys.stderr, flush=True)
+
     def finished(self) -> None:
         """The run that used the answers has ended: the next ``--batch`` run starts new batches."""
         if self.token is not None:
@@ -340,8 +344,7 @@ class ProviderBatches:
             self.token = None
         self.state.applied = True
         self.save()
-        if not self.quiet:
-            print(self.summary(), file=sys.stderr)
+        self.say(self.summary())
 
     @property
     def folder(self) -> Path:
@@ -537,24 +540,29 @@ def _poll_progress(quiet: bool) -> Iterator[Callable[[list[BatchRecord]], None]]
 
         yield lines
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
         TextColumn("batch {task.fields[states]}"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} requests"),
+        TextColumn("{task.fields[done]:,}/{task.fields[requests]:,} requests"),
         TimeElapsedColumn(),
+        console=Console(stderr=True),
     ) as bar:
-        task = bar.add_task("batch", total=None, states="")
+        task = bar.add_task("batch", total=None, states="submitted", done=0, requests=0)
 
         def update(records: list[BatchRecord]) -> None:
             states: dict[str, int] = {}
             for r in records:
                 states[r.status or "?"] = states.get(r.status or "?", 0) + 1
+            total, done = sum(_total(r) for r in records), sum(_done(r) for r in records)
             bar.update(
                 task,
-                total=sum(_total(r) for r in records),
-                completed=sum(_done(r) for r in records),
+                total=total,
+                completed=done,
+                requests=total,
+                done=done,
                 states=", ".join(f"{n} {s}" for s, n in sorted(states.items())),
             )
 
@@ -696,9 +704,14 @@ async def prepare(
 
     for number in range(options.retries + 1):
         if number >= state.rounds:
+            batches.say(
+                f"batch: collecting the requests of round {number + 1} (the prompts a live run sends)"
+            )
             lines = collect(articles(), settings, batches.answers, provider.model)
-            if not await batches.write_round(number, lines):
+            if not (count := await batches.write_round(number, lines)):
                 break
+            files = sum(1 for r in state.batches if r.round == number)
+            batches.say(f"batch: {count:,} request(s) in {files} file(s); submitting")
         await batches.submit()
         await batches.wait()
         batches.load_answers()
