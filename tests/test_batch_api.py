@@ -340,3 +340,18 @@ def test_a_status_poll_that_fails_for_a_while_is_retried_not_fatal(tmp_path):
         )
         assert stub.batch.polls >= 3 and stub.state.requests == 0
     assert code == 1 and len(_lines(tmp_path / "out" / "briefs.jsonl")) == 5
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_the_polling_progress_shows_each_batch_state_on_stderr(tty, monkeypatch, capsys):
+    from summarizer.batch.provider_batch import BatchRecord, _poll_progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    records = [BatchRecord(round=0, file="r0-000.jsonl", requests=4, bytes=100, batch_id="batch_a")]
+    with _poll_progress(quiet=False) as show:
+        show(records)  # before the provider has counted anything
+        records[0].status, records[0].counts = "in_progress", {"total": 4, "completed": 3, "failed": 1}
+        show(records)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "in_progress" in captured.err and "4/4" in captured.err

@@ -551,6 +551,7 @@ def _poll_progress(quiet: bool) -> Iterator[Callable[[list[BatchRecord]], None]]
         console=Console(stderr=True),
     ) as bar:
         task = bar.add_task("batch", total=None, states="submitted", done=0, requests=0)
+        bar.refresh()  # drawn now, in this thread: a poll every few seconds is slow enough
 
         def update(records: list[BatchRecord]) -> None:
             states: dict[str, int] = {}
@@ -564,6 +565,7 @@ def _poll_progress(quiet: bool) -> Iterator[Callable[[list[BatchRecord]], None]]
                 requests=total,
                 done=done,
                 states=", ".join(f"{n} {s}" for s, n in sorted(states.items())),
+                refresh=True,
             )
 
         yield update
