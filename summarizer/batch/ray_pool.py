@@ -119,11 +119,11 @@ class BriefWorker:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactingFilter())
         self.settings = settings
+        # litellm and instructor (~4 s to import) load now, before any call is let in, rather
+        # than inside the first brief, where the import would stall every article in flight.
+        _warm_up(settings.mode)
 
     async def ready(self) -> int:
-        """The worker's pid, once litellm and instructor are imported (~4 s, paid here rather than
-        by the first articles, whose latency would otherwise include it)."""
-        await asyncio.to_thread(_warm_up, self.settings.mode)
         return os.getpid()
 
     async def brief(self, article_json: str) -> str:
