@@ -299,8 +299,11 @@ class Answers:
         """The batch's answer to a request, as the provider's response object, or None."""
         from openai.types.chat import ChatCompletion
 
-        body = self.body(digest)
-        return None if body is None else ChatCompletion.model_validate(body)
+        try:
+            body = self.body(digest)
+            return None if body is None else ChatCompletion.model_validate(body)
+        except (OSError, ValueError, KeyError, TypeError):  # a line not in the provider's shape: go live
+            return None
 
     def answer(self, model: str) -> Callable[[Endpoint, dict[str, Any]], Any]:
         """The apply-step interceptor: the batch's answer, else None (the request goes live)."""
@@ -331,7 +334,7 @@ class ProviderBatches:
     answers: Answers = field(default_factory=Answers)
     quiet: bool = False
     waited_s: float = 0.0  # polls that said "not yet" and the sleeps between (the provider's time)
-    token: contextlib.ExitStack | None = None  # the apply step's interceptor, while it is set
+    applying: contextlib.ExitStack | None = None  # the apply step's interceptor, while it is set
 
     def say(self, line: str) -> None:
         if not self.quiet:
@@ -339,9 +342,9 @@ class ProviderBatches:
 
     def finished(self) -> None:
         """The run that used the answers has ended: the next ``--batch`` run starts new batches."""
-        if self.token is not None:
-            self.token.close()
-            self.token = None
+        if self.applying is not None:
+            self.applying.close()
+            self.applying = None
         self.state.applied = True
         self.save()
         self.say(self.summary())
@@ -724,8 +727,8 @@ async def prepare(
 def _apply(batches: ProviderBatches) -> None:
     """Step 3: from here on, requests of the calling task, and of the tasks it starts, are
     answered from the batches (``finished`` ends it)."""
-    batches.token = contextlib.ExitStack()
-    batches.token.enter_context(intercepted(batches.answers.answer(batches.provider.model)))
+    batches.applying = contextlib.ExitStack()
+    batches.applying.enter_context(intercepted(batches.answers.answer(batches.provider.model)))
 
 
 # --- `summarizer batch status|cancel OUT` ----------------------------------------------------------
