@@ -355,3 +355,29 @@ def test_the_polling_progress_shows_each_batch_state_on_stderr(tty, monkeypatch,
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "in_progress" in captured.err and "4/4" in captured.err
+
+
+def test_an_invalid_batch_answer_is_re_asked_live_as_a_live_run_re_asks_it(tmp_path):
+    """The batch answers one article with JSON that is not a brief: instructor's re-ask (with the
+    invalid answer and the validation error) goes live, and the brief is the one a live run writes
+    when its first answer is the same invalid JSON."""
+    from summarizer.testing.stub_server import StubConfig, stub_server
+
+    src = tmp_path / "in"
+    src.mkdir()
+    row = json.loads(CORPUS.read_text().splitlines()[0])
+    (src / "one.txt").write_text(row["text"])
+    with stub_server(StubConfig(script=["not-schema"])) as live_stub:
+        assert (
+            run_sync(RunOptions(paths=[str(src)], out=tmp_path / "live", quiet=True), live_stub.settings())
+            == 0
+        )
+        assert live_stub.state.requests == 2
+    with batch_stub(BatchStubConfig(not_schema_lines=frozenset({0}))) as stub:
+        assert _batch_run(stub, src, tmp_path / "batch") == 0
+        assert stub.state.requests == 1, "only the re-ask is sent live"
+        reask = json.dumps(stub.state.bodies[0]["messages"])
+    assert "this is not a brief" in reask
+    assert _outcome(tmp_path / "batch") == _outcome(tmp_path / "live")
+    (brief,) = _outcome(tmp_path / "batch")["briefs"].values()
+    assert brief["metadata"]["attempts"] == 2

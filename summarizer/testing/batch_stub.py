@@ -42,6 +42,7 @@ class BatchStubConfig:
     processing_s: float = 0.0  # from creation to the end of processing (the provider's wait)
     expire_after: float | None = None  # a share of lines (0.5): the batch expires with the rest undone
     error_lines: frozenset[int] = frozenset()  # line numbers (0-based, per batch) answered with HTTP 500
+    not_schema_lines: frozenset[int] = frozenset()  # lines answered 200 with JSON that is not a brief
     items: int = 3
     seed: int = 0  # output lines come back shuffled, as the real API does not keep order
     unavailable: int = 0  # the first N status polls (GET /v1/batches/{id}) are answered 503
@@ -85,9 +86,10 @@ class BatchStubState:
             return record
 
 
-def completion(body: dict[str, Any], items: int) -> dict[str, Any]:
-    """The stub chat server's answer to ``body``, as a batch output line carries it."""
-    content = json.dumps(brief_for(body.get("messages", []), items))
+def completion(body: dict[str, Any], items: int, content: str | None = None) -> dict[str, Any]:
+    """The stub chat server's answer to ``body`` (its canned brief, or ``content``), as a batch
+    output line carries it: the same content and usage a live request gets."""
+    content = json.dumps(brief_for(body.get("messages", []), items)) if content is None else content
     prompt = sum(len(m.get("content") or "") for m in body.get("messages", [])) // 4
     return {
         "id": "chatcmpl-stub",
@@ -117,11 +119,10 @@ def _process(state: BatchStubState, batch: _Batch) -> None:
                 "body": {"error": {"message": "stub server error", "type": "server_error"}},
             }
         else:
-            response = {
-                "status_code": 200,
-                "request_id": f"req-{n}",
-                "body": completion(line["body"], config.items),
-            }
+            # The stub chat server's "not-schema" fault, word for word.
+            odd = json.dumps({"answer": "this is not a brief"}) if n in config.not_schema_lines else None
+            answer = completion(line["body"], config.items, odd)
+            response = {"status_code": 200, "request_id": f"req-{n}", "body": answer}
         outputs.append(
             json.dumps(
                 {"id": f"batch_req_{n}", "custom_id": line["custom_id"], "response": response, "error": None}
