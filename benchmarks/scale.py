@@ -13,8 +13,9 @@ N distinct articles (the dev corpus over and over) are briefed against the stub 
     python benchmarks/scale.py                       # 2,000 articles, 300 ms, both executors
     python benchmarks/scale.py --n 200 --runs ray    # a quick look
 
-Then, if ``benchmarks/scale_batch.py`` exists and exposes ``batch_benchmark()``, the provider
-batch benchmark runs too. Linux only (/proc). Nothing leaves the machine.
+Then, if ``benchmarks/scale_batch.py`` exists, its provider batch benchmarks run too:
+``batch_api_benchmark`` (50,000 requests split into files) and ``batch_benchmark`` (2,000
+articles end to end); ``--no-batch`` skips them. Linux only (/proc). Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -204,8 +205,9 @@ def write_articles(folder: Path, n: int) -> None:
     fault_scale.write_articles(folder, n, texts)
 
 
-def batch() -> None:
-    """The provider batch benchmark, where it exists (``benchmarks/scale_batch.py``)."""
+def batch(requests: int, articles: int) -> None:
+    """The provider batch benchmarks, where they exist (``benchmarks/scale_batch.py``): the batch
+    machinery alone at ``requests`` requests (split into files), then ``articles`` end to end."""
     path = ROOT / "benchmarks" / "scale_batch.py"
     if not path.is_file():
         print("\n(benchmarks/scale_batch.py not found: no provider batch figures)")
@@ -215,13 +217,16 @@ def batch() -> None:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-        run_batch = module.batch_benchmark
-    except (ImportError, AttributeError) as exc:
-        print(f"\n(benchmarks/scale_batch.py has no usable batch_benchmark(): {exc})")
+    except ImportError as exc:
+        print(f"\n(benchmarks/scale_batch.py does not import: {exc})")
         return
-    print("\n-- provider batch API (benchmarks/scale_batch.py) --")
-    result = run_batch()
-    if result is not None:
+    runs = [("batch_api_benchmark", requests, "requests, the batch machinery alone")]
+    runs.append(("batch_benchmark", articles, "articles end to end"))
+    for name, n, what in runs:
+        if not n or not callable(function := getattr(module, name, None)):
+            continue
+        print(f"\n-- provider batch API: {n:,} {what} (benchmarks/scale_batch.py {name}) --", flush=True)
+        result = function(n)
         print(result if isinstance(result, str) else json.dumps(result, indent=2, default=str))
 
 
@@ -234,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         default="asyncio:8,asyncio:16,ray:8",
         help="executor:in-flight-per-worker, comma-separated (Ray has one worker per CPU)",
     )
-    parser.add_argument("--no-batch", action="store_true", help="skip the provider batch benchmark")
+    parser.add_argument("--no-batch", action="store_true", help="skip the provider batch benchmarks")
+    parser.add_argument("--batch-requests", type=int, default=50_000, help="batch machinery alone (0: skip)")
+    parser.add_argument("--batch-articles", type=int, default=2000, help="batch end to end (0: skip)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -270,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         stub.wait()
         shutil.rmtree(work, ignore_errors=True)
     if not args.no_batch:
-        batch()
+        batch(args.batch_requests, args.batch_articles)
     return 0
 
 
