@@ -127,8 +127,10 @@ class TreeSampler(threading.Thread):
         rss = 0
         for pid in tree & stats.keys():
             _, cpu, size = stats[pid]
-            # An idle Ray worker (ray::IDLE) may become an actor: a process counts as what it last was.
-            kind = _kind(pid, self.root)
+            # An idle Ray worker (ray::IDLE) may become an actor, and an actor's title changes as it
+            # is stopped: a process seen once as a BriefWorker counts as one.
+            seen = self.cpu.get(pid, ("", 0.0))[0]
+            kind = seen if seen == "workers" else _kind(pid, self.root)
             self.cpu[pid] = (kind, cpu)
             rss += size
         self.peak_rss = max(self.peak_rss, rss)
