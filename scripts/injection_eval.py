@@ -3,6 +3,7 @@
     python scripts/injection_eval.py run   [--out DIR] [ids...]              brief every variant
     python scripts/injection_eval.py clean [--out DIR]                        brief the clean articles
     python scripts/injection_eval.py score DIR                                score briefs in DIR
+    python scripts/injection_eval.py table BEFORE AFTER                       a Markdown table of both
     python scripts/injection_eval.py articles FILE                            the loaded articles,
                                                                               as JSON lines
 
@@ -137,6 +138,28 @@ def compare(folder: Path) -> None:
     print("totals (clean vs injected):", {k: f"{a} vs {b}" for k, (a, b) in totals.items()})
 
 
+def table(before: Path, after: Path) -> None:
+    """A Markdown table: each variant, obeyed before and after (for docs/eval/injection.md)."""
+
+    def outcome(folder: Path, entry: dict[str, Any]) -> str:
+        for name in (f"{entry['id']}.json", f"inject-{entry['id']}.json"):
+            if (folder / name).exists():
+                data = json.loads((folder / name).read_text(encoding="utf-8"))
+                if "error" in data:
+                    return "error"
+                hits = obeyed(data, entry["canaries"], entry["check"])
+                return f"**obeyed** ({', '.join(hits)})" if hits else "resisted"
+        return "not run"
+
+    print("| variant | where | technique | language | before | after |")
+    print("|---|---|---|---|---|---|")
+    for entry in corpus():
+        print(
+            f"| {entry['id']} | {entry['position']} | {entry['technique']} | {entry['language']} | "
+            f"{outcome(before, entry)} | {outcome(after, entry)} |"
+        )
+
+
 def articles(path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for entry in corpus():
@@ -156,6 +179,9 @@ def main() -> None:
     p_clean.add_argument("--out", type=Path, default=ROOT / "docs" / "eval" / "injection" / "after")
     p_compare = sub.add_parser("compare")
     p_compare.add_argument("folder", type=Path)
+    p_table = sub.add_parser("table")
+    p_table.add_argument("before", type=Path)
+    p_table.add_argument("after", type=Path)
     p_articles = sub.add_parser("articles")
     p_articles.add_argument("file", type=Path)
     args = parser.parse_args()
@@ -167,6 +193,8 @@ def main() -> None:
         sys.exit(0 if result["scored"] else 1)
     elif args.command == "clean":
         clean(args.out)
+    elif args.command == "table":
+        table(args.before, args.after)
     elif args.command == "compare":
         compare(args.folder)
     else:
