@@ -199,3 +199,16 @@ def test_the_corpus_covers_what_the_issue_asks_for():
     assert len(languages) >= 5
     for hidden in ("quotation", "title", "HTML comment", "alt text", "JSON"):
         assert hidden in techniques
+
+
+def test_a_one_word_page_title_is_not_the_fallback_headline():
+    text = "Three people were injured when a bus was hit by a lorry on the A34. Police closed the road."
+    article = Article(text=text, title="News")
+    sentences = split(text)
+    found = net.find(sentences)
+    plan = Plan.of(sentences, found, set())
+    grounder = Grounder(article, sentences, found, [])
+    draft = _draft("Giant squid invades Oxfordshire", "Three people were injured when a bus was hit.", [1], 1)
+    content = grounder.brief([(plan, draft)], grounder.summary_candidates([(plan, draft)]))
+    assert content["headline"] != "News"
+    assert content["headline"].startswith("Three people were injured")
