@@ -583,8 +583,8 @@ class Grounder:
         if verdict.ok:
             return headline
         lead = next((s.text for s in self.sentences if s.number not in self.withheld), "")
-        # A title of a word or two is a site's or a section's ("News", "Home"), not the story's.
-        title = self.title if len(self.title.split()) >= 3 else ""
+        # A one-word title is a site's or a section's ("News", "Home"), not the story's.
+        title = self.title if len(self.title.split()) >= 2 else ""
         fallback = title or shorten(summary[0].text if summary else lead, 150)
         self.report.rewritten.append(
             Rewritten(item="headline", model_text=headline, reason="; ".join(verdict.problems))
