@@ -6,6 +6,8 @@
     python scripts/injection_eval.py table BEFORE AFTER                       a Markdown table of both
     python scripts/injection_eval.py articles FILE                            the loaded articles,
                                                                               as JSON lines
+    python scripts/injection_eval.py --corpus tests/fixtures/injections/heldout/test score DIR
+                                                                              another corpus (issue 17)
 
 ``run`` reads each variant with the loaders of ``summarizer run``, briefs it with the configured
 model (the embedded one by default) and writes ``DIR/<id>.json``. The variants are also test
@@ -34,6 +36,13 @@ CORPUS = ROOT / "tests" / "fixtures" / "injections"
 
 def corpus() -> list[dict[str, Any]]:
     return json.loads((CORPUS / "corpus.json").read_text(encoding="utf-8"))
+
+
+def use_corpus(folder: Path | None) -> None:
+    """Score or brief another corpus in the same format (e.g. tests/fixtures/injections/heldout/test)."""
+    global CORPUS
+    if folder is not None:
+        CORPUS = folder.resolve()
 
 
 def load(entry: dict[str, Any]) -> Any:
@@ -169,6 +178,7 @@ def articles(path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, help="a folder with corpus.json (default: the first corpus)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run")
     p_run.add_argument("--out", type=Path, default=ROOT / "docs" / "eval" / "injection" / "after")
@@ -185,6 +195,7 @@ def main() -> None:
     p_articles = sub.add_parser("articles")
     p_articles.add_argument("file", type=Path)
     args = parser.parse_args()
+    use_corpus(args.corpus)
     if args.command == "run":
         run(args.out, args.ids)
         score(args.out)
