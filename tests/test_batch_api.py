@@ -381,3 +381,70 @@ def test_an_invalid_batch_answer_is_re_asked_live_as_a_live_run_re_asks_it(tmp_p
     assert _outcome(tmp_path / "batch") == _outcome(tmp_path / "live")
     (brief,) = _outcome(tmp_path / "batch")["briefs"].values()
     assert brief["metadata"]["attempts"] == 2
+
+
+def test_a_run_stopped_by_a_configuration_error_reapplies_its_batch_instead_of_paying_again(tmp_path):
+    """The errored line's live retry gets a 401: the run stops. The re-run (key fixed) uses the
+    downloaded answers again; nothing is uploaded or submitted twice."""
+    from summarizer.errors import SummarizerError
+    from summarizer.testing.stub_server import StubConfig
+
+    src, out = _inputs(tmp_path), tmp_path / "out"
+    with batch_stub(BatchStubConfig(error_lines=frozenset({1})), chat=StubConfig(script=["401"])) as stub:
+        with pytest.raises(SummarizerError):
+            _batch_run(stub, src, out)
+        state = load_state(out)
+        assert state is not None and not state.applied, "a stopped run did not use its answers"
+        assert _batch_run(stub, src, out) == 1  # the empty file
+        assert stub.batch.created == 1 and stub.batch.uploads == 1, "nothing paid for twice"
+        assert stub.state.requests == 2, "only the errored line went live, once per run"
+    state = load_state(out)
+    assert state is not None and state.applied
+    briefs = _lines(out / "briefs.jsonl")
+    assert len({b["source"] for b in briefs}) == 5
+
+
+def test_after_batch_cancel_a_run_with_another_model_starts_afresh(tmp_path, monkeypatch):
+    src, out = _inputs(tmp_path), tmp_path / "out"
+    with batch_stub(BatchStubConfig(processing_s=60)) as stub:
+        _start_and_kill(stub, src, out)
+        for name, value in _cli_env(stub).items():
+            monkeypatch.setenv(name, value)
+        cancel = CLI.invoke(app, ["batch", "cancel", str(out)])
+        assert cancel.exit_code == 0, cancel.output
+        state = load_state(out)
+        assert state is not None and all(b.settled for b in state.batches)
+        with batch_stub(BatchStubConfig()) as other:
+            settings = other.settings(model="openai/other")
+            options = RunOptions(paths=[str(src)], out=out, quiet=True, batch=FAST)
+            assert run_sync(options, settings) == 1  # the empty file
+            assert other.batch.created == 1
+    state = load_state(out)
+    assert state is not None and state.model == "openai/other"
+
+
+def test_a_batch_created_but_not_recorded_is_found_past_the_first_page_of_the_list(tmp_path):
+    """150 newer batches (another run's) since the kill: the lookup pages through the list."""
+    from summarizer.batch.provider_batch import save_state
+    from summarizer.testing.batch_stub import _Batch
+
+    src, out = _inputs(tmp_path), tmp_path / "out"
+    with batch_stub() as stub:
+        _batch_run(stub, src, out)
+        state = load_state(out)
+        assert state is not None and stub.batch.created == 1
+        for record in state.batches:
+            record.batch_id, record.status, record.settled, record.output = None, None, False, None
+        state.applied = False
+        save_state(out, state)
+        with stub.batch.lock:
+            for n in range(150):
+                record = {"id": f"batch_other{n:05d}", "object": "batch", "input_file_id": f"file-x{n}",
+                          "endpoint": "/v1/chat/completions", "status": "completed",
+                          "request_counts": {"total": 0, "completed": 0, "failed": 0}}  # fmt: skip
+                stub.batch.batches[record["id"]] = _Batch(record, [], time.time())
+                stub.batch.batches[record["id"]].ready.set()
+        _batch_run(stub, src, out)
+        assert stub.batch.created == 1 and stub.batch.uploads == 1
+    state = load_state(out)
+    assert state is not None and [b.batch_id for b in state.batches] == ["batch_stub00000"]

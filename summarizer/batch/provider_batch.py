@@ -51,6 +51,7 @@ URL = "/v1/chat/completions"
 TERMINAL = frozenset({"completed", "expired", "cancelled", "failed"})
 # Providers whose batch API litellm drives end to end (files, batches, results, cancel).
 _PROVIDERS = frozenset({"openai", "azure"})
+_MAX_LIST_PAGES = 1_000  # 100,000 batches: far more than a provider keeps listing
 BATCH_DISCOUNT = 0.5  # OpenAI's and Azure's batch price, where litellm's cost map has none
 NO_BATCH_API = (
     "the embedded model has no batch API: --batch needs SUMMARIZER_MODEL (--model) set to a provider "
@@ -340,13 +341,15 @@ class ProviderBatches:
         if not self.quiet:
             print(line, file=sys.stderr, flush=True)
 
-    def finished(self) -> None:
-        """The run that used the answers has ended: the next ``--batch`` run starts new batches."""
+    def finished(self, applied: bool = True) -> None:
+        """The run that used the answers has ended: with ``applied`` (the run was not stopped)
+        the next ``--batch`` run starts new batches; else it applies these answers again."""
         if self.applying is not None:
             self.applying.close()
             self.applying = None
-        self.state.applied = True
-        self.save()
+        if applied:
+            self.state.applied = True
+            self.save()
         self.say(self.summary())
 
     @property
@@ -387,6 +390,8 @@ class ProviderBatches:
 
         lib, kwargs = litellm(), self.provider.kwargs()
         for record in self.state.batches:
+            if record.settled:  # given up (`summarizer batch cancel`) or done
+                continue
             if record.file_id is None:
                 data = (self.folder / record.file).read_bytes()
                 upload = functools.partial(
@@ -415,15 +420,23 @@ class ProviderBatches:
                 self.save()
 
     async def _created_for(self, file_id: str) -> str | None:
-        """The id of a batch already made from ``file_id`` (the newest batches first), if any."""
+        """The id of a batch already made from ``file_id``, if any: the provider's list, newest
+        first, page by page until it ends (or reaches batches older than the upload)."""
         from summarizer.backends._litellm import litellm
 
-        listed = await _call(
-            functools.partial(litellm().alist_batches, limit=100, **self.provider.kwargs()), self.settings
-        )
-        for batch in getattr(listed, "data", None) or []:
-            if getattr(batch, "input_file_id", None) == file_id:
-                return str(batch.id)
+        after: str | None = None
+        for _ in range(_MAX_LIST_PAGES):
+            listed = await _call(
+                functools.partial(litellm().alist_batches, limit=100, after=after, **self.provider.kwargs()),
+                self.settings,
+            )
+            data = list(getattr(listed, "data", None) or [])
+            for batch in data:
+                if getattr(batch, "input_file_id", None) == file_id:
+                    return str(batch.id)
+            if not data or not getattr(listed, "has_more", False):
+                return None
+            after = str(data[-1].id)
         return None
 
     async def wait(self) -> None:
@@ -574,6 +587,11 @@ def _poll_progress(quiet: bool) -> Iterator[Callable[[list[BatchRecord]], None]]
         yield update
 
 
+def _running(record: BatchRecord) -> bool:
+    """Submitted (or about to be) and neither given up nor ended at the provider."""
+    return not record.settled and record.status not in TERMINAL | {"cancelling"}
+
+
 def _total(record: BatchRecord) -> int:
     return record.counts.get("total") or record.requests
 
@@ -679,7 +697,7 @@ async def prepare(
     state = load_state(out)
     where = redact(endpoint.api_base) if endpoint.api_base else None  # no credentials in a file
     if state is not None and (state.model, state.api_base) != (endpoint.model, where):
-        if any(not r.settled for r in state.batches):
+        if any(_running(r) for r in state.batches):
             raise UsageError(
                 f"{out} has unfinished batches for model {state.model}: re-run with that model, or "
                 f"`summarizer batch cancel {out}` first"
@@ -753,11 +771,14 @@ async def batch_command(out: Path, settings: Settings, cancel: bool = False) -> 
     provider = provider_for(state.model, base, key)
     lib, kwargs = litellm(), provider.kwargs()
     for record in state.batches:
-        if record.batch_id is None or record.status in TERMINAL:
-            continue
-        call = lib.acancel_batch if cancel else lib.aretrieve_batch
-        batch = await _call(functools.partial(call, batch_id=record.batch_id, **kwargs), settings)
-        record.status, record.counts = str(batch.status), _counts(batch) or record.counts
+        if record.batch_id is not None and record.status not in TERMINAL:
+            call = lib.acancel_batch if cancel else lib.aretrieve_batch
+            batch = await _call(functools.partial(call, batch_id=record.batch_id, **kwargs), settings)
+            record.status, record.counts = str(batch.status), _counts(batch) or record.counts
+        if cancel and not record.settled:
+            # Given up: a re-run waits for none of it (what it left unanswered goes live), and a
+            # run with another model may start afresh.
+            record.settled = True
     save_state(out, state)
     return state.batches
 

@@ -208,7 +208,9 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
                 shared.close()
         problems = store.finish(complete=True)
         if batches is not None:
-            batches.finished()
+            # A stopped run (a configuration error, a full disk) did not use every answer: the
+            # re-run applies the same batches again instead of submitting and paying twice.
+            batches.finished(applied=scheduler.stop_reason is None)
     if not options.quiet:
         print_summary(runner.stats, endpoint.model)
     for problem in problems:

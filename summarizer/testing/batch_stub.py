@@ -8,7 +8,7 @@ It speaks the wire protocol litellm (and the OpenAI SDK under it) speaks:
     POST /v1/batches                {input_file_id, endpoint, completion_window, metadata}
     GET  /v1/batches/{id}           status validating / in_progress / finalizing / completed /
                                     expired / cancelling / cancelled / failed, request_counts
-    GET  /v1/batches                the list
+    GET  /v1/batches                the list, newest first, paged (limit, after, has_more)
     POST /v1/batches/{id}/cancel
 
 Every other request is the stub chat server's (``stub_server``): a live request gets the same
@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from summarizer.testing.stub_server import RunningStub, StubConfig, StubState, _Handler, _Server, brief_for
 
@@ -202,9 +203,16 @@ class _BatchHandler(_Handler):
                 else:
                     self._json(200, record)
                 return
-            if parts[1:] == ["batches"]:
-                listed = [_view(batch_state, b) for b in batch_state.batches.values()]
-                self._json(200, {"object": "list", "data": listed, "has_more": False})
+            if parts[1:] == ["batches"]:  # newest first, a page of `limit` after the id `after`
+                query = parse_qs(urlsplit(self.path).query)
+                limit = int(query.get("limit", ["20"])[0])
+                ids = list(reversed(batch_state.batches))
+                after = query.get("after", [None])[0]
+                start = ids.index(after) + 1 if after in ids else 0
+                page = ids[start : start + limit]
+                listed = [_view(batch_state, batch_state.batches[i]) for i in page]
+                more = start + limit < len(ids)
+                self._json(200, {"object": "list", "data": listed, "has_more": more})
                 return
             if parts[1:2] == ["batches"] and len(parts) == 3 and parts[2] in batch_state.batches:
                 batch_state.polls += 1
