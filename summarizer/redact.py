@@ -9,8 +9,16 @@ import re
 _SECRET_ENV = re.compile(r"(API_KEY|_KEY|_TOKEN|_SECRET|PASSWORD)$", re.IGNORECASE)
 _PATTERNS = [  # (pattern, replacement)
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"), "[REDACTED]"),
-    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-]{8,}"), "[REDACTED]"),
-    (re.compile(r"(?i)(api[_-]?key|authorization)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]{6,}"), r"\1\2[REDACTED]"),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._\-]{8,}"), r"\1[REDACTED]"),
+    # "Authorization: Bearer <secret>": the scheme word stays (it is no secret; "Bearer <key>" in
+    # a message is an instruction, not a credential).
+    (
+        re.compile(
+            r"(?i)(api[_-]?key|authorization)(['\"]?\s*[:=]\s*['\"]?(?:(?:bearer|basic|token)\s+)?)"
+            r"(?!(?:bearer|basic|token)\b|\[REDACTED\])[^\s'\",}<>]{6,}"
+        ),
+        r"\1\2[REDACTED]",
+    ),
     # Credentials in a URL's user-info (http://user:pass@host/): the host stays, to say where.
     (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@'\"<>]+@"), r"\1[REDACTED]@"),
 ]

@@ -94,9 +94,27 @@ class Service:
         self.store = Store(config.database_url)
         self.metrics = Metrics(self.store)
         concurrency = config.concurrency or (1 if settings.model is None else 16)
-        self.briefer = Briefer(settings, self.store, self.metrics, concurrency, config.queue_limit)
+        self.briefer = Briefer(
+            settings, self.store, self.metrics, concurrency, config.queue_limit, config.share_cache
+        )
         self.workers: JobWorkers | None = None
         self.limiters: dict[str, Any] = {}
+
+    def check_model(self, model: str | None) -> None:
+        """A caller may choose the configured model, or one an operator allowed
+        (SUMMARIZER_SERVER_MODELS): any other runs on this server's credentials, at its cost."""
+        if not model:
+            return
+        allowed = {m for m in (self.settings.model, self.briefer.model) if m}
+        allowed |= set(self.config.allowed_models())
+        if model not in allowed:
+            raise Problem(
+                422,
+                "Model not allowed",
+                f"this service does not brief with {model[:100]!r}; leave 'model' out to use its model"
+                + (f", or choose one of: {', '.join(sorted(allowed))}" if len(allowed) > 1 else "")
+                + " (an operator allows more with SUMMARIZER_SERVER_MODELS)",
+            )
 
     async def start(self) -> None:
         await self.store.run(self.store.migrate)
@@ -204,6 +222,9 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         except Exception as exc:
             checks["store"] = redact(f"{type(exc).__name__}: {exc}")[:300]
         checks["model"] = await _model_reachable(service.settings, service.briefer.model)
+        if checks["store"] != "ok":  # the detail is for the operator's log, not an anonymous caller
+            log.warning("readyz: store %s", checks["store"])
+            checks["store"] = "unavailable"
         if all(v in ("ok", "not checked (hosted provider)") for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
         raise Problem(503, "Not ready", "; ".join(f"{k}: {v}" for k, v in checks.items()))
@@ -241,7 +262,8 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
 
         async def handle() -> Response:
             article, model = await _article_from_body(request, body, service.settings.max_article_chars)
-            brief, cache = await service.briefer.brief(article, model)
+            service.check_model(model)
+            brief, cache = await service.briefer.brief(article, model, who)
             headers = {"X-Summarizer-Cache": cache}
             if _wants_markdown(request.headers.get("accept", "")):
                 from summarizer.brief.render import brief_markdown
@@ -278,6 +300,7 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         body = await _read_body(request, config.max_job_bytes)
 
         async def handle() -> Response:
+            service.check_model(model)
             items = await asyncio.to_thread(
                 _job_items,
                 body,
@@ -362,14 +385,15 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         job_id: str,
         request: Request,
         who: Owner,
-        last_event_id: Annotated[int | None, Query(ge=0, description="Or the Last-Event-ID header")] = None,
+        last_event_id: Annotated[
+            int | None, Query(ge=0, le=_MAX_EVENT_ID, description="Or the Last-Event-ID header")
+        ] = None,
     ) -> Response:
         """Server-sent events: ``item`` (id = finish number) per finished article, then ``end``."""
         from sse_starlette.sse import EventSourceResponse
 
         await _job_status(service, job_id, who)
-        header = request.headers.get("last-event-id", "").strip()
-        after = int(header) if header.isdigit() else (last_event_id or 0)
+        after = _last_event_id(request.headers.get("last-event-id"), last_event_id)
         return EventSourceResponse(_events(service, request, job_id, who, after), ping=15)
 
     return app
@@ -378,20 +402,51 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
 # -- request bodies -----------------------------------------------------------------------------
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be over ``limit``."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+_MAX_EVENT_ID = 2**53  # finish numbers count a job's articles: far below, and exact in JSON
+_DRAIN_BYTES = 32 * 1024 * 1024  # read (and drop) up to this much of a body past the limit
+
+
+def _last_event_id(header: str | None, query: int | None) -> int:
+    """Where a resumed event stream starts: the Last-Event-ID header (ASCII digits, in range),
+    else ``?last_event_id=``, else the beginning. A bad header is a 400 before the stream starts."""
+    if header is None or not header.strip():
+        return query or 0
+    text = header.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 16 and int(text) <= _MAX_EVENT_ID):
         raise Problem(
-            413, "Body too large", f"the body has {int(declared):,} bytes, over the limit of {limit:,}"
+            400,
+            "Bad Last-Event-ID",
+            f"Last-Event-ID must be an event id this stream sent (decimal digits, at most {_MAX_EVENT_ID})",
         )
+    return int(text)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 once it is known to be over ``limit``. What is over is read
+    and dropped (up to a bound) before the answer: a server that answers and closes while the
+    client is still sending resets the connection, and the client never sees the 413."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        size = int(declared)
+        if size <= limit + _DRAIN_BYTES:
+            await _drain(request, size)
+        raise Problem(413, "Body too large", f"the body has {size:,} bytes, over the limit of {limit:,}")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
+            await _drain(request, limit + _DRAIN_BYTES - size)
             raise Problem(413, "Body too large", f"the body is over the limit of {limit:,} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _drain(request: Request, budget: int) -> None:
+    """Read and drop the rest of the body, at most ``budget`` bytes of it."""
+    async for chunk in request.stream():
+        budget -= len(chunk)
+        if budget <= 0:
+            return
 
 
 def _media_type(request: Request) -> str:
@@ -483,7 +538,7 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
             try:
                 records.append((f"line-{number}", parse_json(line, f"line {number}")))
             except ArticleError as exc:
-                records.append((f"line-{number}", str(exc)))
+                records.append((f"line-{number}", _Unreadable(str(exc))))
     else:
         raise Problem(
             415,
@@ -498,15 +553,26 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
             "Too many articles",
             f"the job has {len(records):,} articles, over the limit of {max_articles:,}",
         )
-    seen: dict[str, int] = {}
+    wanted = [
+        str(record["id"]) if isinstance(record, dict) and record.get("id") is not None else default
+        for default, record in records
+    ]
+    taken: set[str] = set()
+    given = set(wanted)  # a repeated id becomes id-2, id-3...: never an id another record has
     items = []
-    for default, record in records:
-        ident = str(record["id"]) if isinstance(record, dict) and record.get("id") is not None else default
-        seen[ident] = seen.get(ident, 0) + 1
-        if seen[ident] > 1:
-            ident = f"{ident}-{seen[ident]}"
-        if isinstance(record, str):
-            items.append(NewItem(ident, ident, None, record))
+    for ident, (_, record) in zip(wanted, records, strict=True):
+        if ident in taken:
+            n = 2
+            while f"{ident}-{n}" in taken or f"{ident}-{n}" in given:
+                n += 1
+            ident = f"{ident}-{n}"
+        taken.add(ident)
+        if isinstance(record, _Unreadable):
+            items.append(NewItem(ident, ident, None, str(record)))
+            continue
+        if not isinstance(record, dict):
+            reason = f"{ident}: expected a JSON object (an article record), got {_json_type(record)}"
+            items.append(NewItem(ident, ident, None, reason))
             continue
         try:
             article = _record_article(record, ident)
@@ -525,6 +591,15 @@ def _job_items(body: bytes, content_type: str, max_articles: int, max_chars: int
             continue
         items.append(NewItem(ident, ident, article.model_dump_json()))
     return items
+
+
+class _Unreadable(str):
+    """A JSONL line that is not JSON: why, as the item's error."""
+
+
+def _json_type(value: Any) -> str:
+    names = {str: "a string", list: "an array", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _record_article(record: Any, source: str) -> Article:
@@ -764,7 +839,8 @@ async def _model_reachable(settings: Settings, model: str) -> str:
     try:
         endpoint = await asyncio.to_thread(resolve_endpoint, settings)
     except SummarizerError as exc:
-        return redact(str(exc))[:300]
+        log.warning("readyz: model not usable: %s", redact(str(exc))[:300])
+        return "not configured"
     if not endpoint.api_base:
         return "not checked (hosted provider)"
     try:
@@ -772,7 +848,9 @@ async def _model_reachable(settings: Settings, model: str) -> str:
             await client.get(endpoint.api_base.rstrip("/") + "/models")
         return "ok"
     except httpx.HTTPError as exc:
-        return redact(f"{model} at {endpoint.api_base} unreachable: {type(exc).__name__}")
+        # The address is the operator's business: an anonymous caller learns only the outcome.
+        log.warning("readyz: %s", redact(f"{model} at {endpoint.api_base} unreachable: {type(exc).__name__}"))
+        return "unreachable"
 
 
 def _version() -> str:

@@ -10,6 +10,7 @@ and the settings that shape the answer.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import logging
 import math
@@ -17,10 +18,11 @@ import threading
 import time
 from collections.abc import Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timezone
 from typing import Any, Literal, TypeVar
 
 from summarizer.batch.manifest import work_key
-from summarizer.models import Article, Brief
+from summarizer.models import Article, Brief, Usage
 from summarizer.service.metrics import Metrics
 from summarizer.service.store import Store
 from summarizer.settings import Settings
@@ -45,9 +47,16 @@ class QueueFull(Exception):
 
 class Briefer:
     def __init__(
-        self, settings: Settings, store: Store, metrics: Metrics, concurrency: int, queue_limit: int
+        self,
+        settings: Settings,
+        store: Store,
+        metrics: Metrics,
+        concurrency: int,
+        queue_limit: int,
+        share_cache: bool = False,
     ):
         self.settings = settings
+        self.share_cache = share_cache  # one cache for every key (else one per key)
         self.store = store
         self.metrics = metrics
         self.concurrency = concurrency
@@ -80,8 +89,14 @@ class Briefer:
     def settings_for(self, model: str | None) -> Settings:
         return self.settings if not model else self.settings.model_copy(update={"model": model})
 
-    def key(self, article: Article, model: str | None) -> str:
-        return work_key(article, model or self.model, self.prompt_version, self.settings_for(model))
+    def key(self, article: Article, model: str | None, owner: str = "") -> str:
+        """The cache key: ``summarizer run``'s work key, scoped to the caller's key unless the
+        cache is shared (or the service has no keys: one caller). A cache shared across keys
+        would tell key B whether, and when, key A briefed the same text."""
+        work = work_key(article, model or self.model, self.prompt_version, self.settings_for(model))
+        if self.share_cache or not owner:
+            return work
+        return hashlib.sha256(f"{owner}\n{work}".encode()).hexdigest()
 
     def admit(self) -> AbstractContextManager[None]:
         """One of ``concurrency + queue_limit`` places for a brief request (released on exit),
@@ -106,10 +121,12 @@ class Briefer:
 
         return place()
 
-    async def brief(self, article: Article, model: str | None = None) -> tuple[Brief, CacheResult]:
+    async def brief(
+        self, article: Article, model: str | None = None, owner: str = ""
+    ) -> tuple[Brief, CacheResult]:
         """For an admitted request: from the cache, or shared with an identical call in flight,
         or from the model once a slot is free."""
-        key, found = await self._reuse(article, model)
+        key, found = await self._reuse(article, model, owner)
         if found is not None:
             return found, "hit"
         self.waiting += 1
@@ -124,27 +141,29 @@ class Briefer:
         finally:
             self.slots.release()
 
-    async def brief_in_slot(self, article: Article, model: str | None) -> tuple[Brief, CacheResult]:
-        """For a job worker that already holds a model slot."""
-        key, found = await self._reuse(article, model)
+    async def brief_in_slot(
+        self, article: Article, model: str | None, owner: str = ""
+    ) -> tuple[Brief, CacheResult]:
+        """For a job worker that already holds a model slot. Its outcome is counted where it is
+        recorded (``JobWorkers``): a result discarded (job cancelled, lease lost) is no brief."""
+        key, found = await self._reuse(article, model, owner)
         if found is not None:
-            self.metrics.briefs.labels("job", "cached").inc()
             return found, "hit"
         return await self._model(article, model, key, via="job"), "miss"
 
-    async def _reuse(self, article: Article, model: str | None) -> tuple[str, Brief | None]:
+    async def _reuse(self, article: Article, model: str | None, owner: str) -> tuple[str, Brief | None]:
         """The key, and a brief from the store or from an identical call already in flight."""
-        key = self.key(article, model)
+        key = self.key(article, model, owner)
         while True:
             stored = await self.store.run(self.store.cached, key)
             self.metrics.cache.labels("hit" if stored else "miss").inc()
             if stored:
-                return key, _for(Brief.model_validate_json(stored), article)
+                return key, self._for(Brief.model_validate_json(stored), article)
             shared = self._inflight.get(key)
             if shared is None:
                 return key, None
             try:
-                return key, _for(await asyncio.shield(shared), article)
+                return key, self._for(await asyncio.shield(shared), article)
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 ours = getattr(task, "cancelling", None)  # Python 3.11+: is it us being cancelled?
@@ -172,7 +191,8 @@ class Briefer:
             future.cancel()
             raise
         except Exception as exc:
-            self.metrics.briefs.labels(via, "failed").inc()
+            if via == "request":
+                self.metrics.briefs.labels(via, "failed").inc()
             future.set_exception(exc)
             future.exception()  # retrieved: waiters re-raise it themselves
             raise
@@ -182,7 +202,8 @@ class Briefer:
         elapsed = time.perf_counter() - started
         self._mean_s = 0.9 * self._mean_s + 0.1 * elapsed
         self.metrics.model_latency.observe(elapsed)
-        self.metrics.briefs.labels(via, "briefed").inc()
+        if via == "request":
+            self.metrics.briefs.labels(via, "briefed").inc()
         self._count_usage(brief)
         future.set_result(brief)
         return brief
@@ -199,9 +220,20 @@ class Briefer:
                 prompt_tokens=usage.prompt_tokens,
                 completion_tokens=usage.completion_tokens,
             )
-            self.metrics.cost.inc(prompt + completion)
-        except Exception:  # no price known for this model (self-hosted, embedded)
-            pass
+        except Exception:  # no price known for this model (self-hosted, embedded): unknown, not 0
+            self.metrics.unpriced.labels(brief.metadata.model).inc()
+        else:
+            self.metrics.cost.labels(brief.metadata.model).inc(prompt + completion)
+
+    def _for(self, brief: Brief, article: Article) -> Brief:
+        """A stored brief, its metadata naming this request's article. From a cache shared across
+        keys, the first call's time, usage and latency are another caller's: not returned."""
+        copy = _for(brief, article)
+        if self.share_cache:
+            meta = copy.metadata
+            meta.created_at = datetime.now(timezone.utc)
+            meta.usage, meta.latency_s, meta.attempts = Usage(), 0.0, 0
+        return copy
 
 
 class PipelineThread:

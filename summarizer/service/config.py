@@ -45,6 +45,17 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Brief requests allowed to wait for a model slot; past it, 429 at once.",
     )
+    models: str | None = Field(
+        default=None,
+        description="Comma-separated litellm model strings a caller may choose (the body's "
+        "'model', a job's ?model=) besides the configured model, on this server's credentials; "
+        "unset: only the configured model.",
+    )
+    share_cache: bool = Field(
+        default=False,
+        description="One brief cache for every API key (and for `summarizer run --database-url`); "
+        "unset: each key has its own, so no key learns what another has briefed.",
+    )
     rate_limit: int = Field(default=0, ge=0, description="Requests per minute per key (0: no limit).")
     lease_s: float = Field(
         default=30.0,
@@ -63,6 +74,9 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="On SIGTERM, how long in-flight work may finish before it is handed back.",
     )
+
+    def allowed_models(self) -> list[str]:
+        return [m.strip() for m in (self.models or "").split(",") if m.strip()]
 
     def api_keys(self) -> list[str]:
         keys = [k.strip() for k in (self.keys.get_secret_value() if self.keys else "").split(",")]

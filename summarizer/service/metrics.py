@@ -68,9 +68,17 @@ class Metrics:
         self.tokens = Counter(
             "summarizer_model_tokens", "Model tokens, every attempt included.", ["kind"], registry=r
         )
+        # Only briefs whose price litellm knows; the others are counted apart (unknown is not 0).
         self.cost = Counter(
             "summarizer_model_cost_usd",
-            "Model cost in US dollars, where litellm knows the price.",
+            "Model cost in US dollars, of briefs whose price litellm knows.",
+            ["model"],
+            registry=r,
+        )
+        self.unpriced = Counter(
+            "summarizer_model_unpriced_briefs",
+            "Model briefs whose cost is unknown (litellm has no price for the model).",
+            ["model"],
             registry=r,
         )
         self.cache = Counter("summarizer_cache_lookups", "Brief cache lookups.", ["result"], registry=r)

@@ -126,6 +126,7 @@ class Claimed:
     source: str
     article: str
     model: str | None
+    owner: str = ""  # the job's key id: whose cache the brief goes to
 
 
 @dataclass(frozen=True)
@@ -478,6 +479,7 @@ class Store:
                         items_t.c.source,
                         items_t.c.article,
                         jobs_t.c.model,
+                        jobs_t.c.owner,
                     )
                     .join(jobs_t, jobs_t.c.id == items_t.c.job_id)
                     .where(items_t.c.id.in_([r.id for r in rows if r.attempts < max_attempts]))
@@ -499,7 +501,9 @@ class Store:
                         "(killed or crashed); giving up"
                     ),
                 )
-        return [Claimed(r.id, r.job_id, r.item_id, r.source, r.article, r.model) for r in loaded]
+        return [
+            Claimed(r.id, r.job_id, r.item_id, r.source, r.article, r.model, r.owner or "") for r in loaded
+        ]
 
     def renew(self, worker: str, item_ids: list[int], lease_s: float) -> set[int]:
         """Extend this worker's leases; returns the items it still holds (not cancelled, not stolen)."""

@@ -102,7 +102,7 @@ class JobWorkers:
     async def _brief(self, item: Claimed) -> None:
         try:
             article = Article.model_validate_json(item.article)
-            brief, cache = await self.briefer.brief_in_slot(article, item.model)
+            brief, cache = await self.briefer.brief_in_slot(article, item.model, item.owner)
         except SummarizerError as exc:
             await self._finish(item, "failed", error_kind=kind_of(exc).value, error=redact(str(exc)))
             return
@@ -113,7 +113,7 @@ class JobWorkers:
             reason = redact(f"unexpected {type(exc).__name__}: {exc}")
             await self._finish(item, "failed", error_kind=FailureKind.INTERNAL.value, error=reason)
             return
-        key = self.briefer.key(article, item.model)
+        key = self.briefer.key(article, item.model, item.owner)
         if not await self._finish(item, "done", brief_key=key, cached=cache == "hit"):
             log.info(
                 "job %s item %s: result discarded (cancelled, or claimed by another worker)",
@@ -122,8 +122,14 @@ class JobWorkers:
             )
 
     async def _finish(self, item: Claimed, state: str, **outcome: Any) -> bool:
+        """Record the item's outcome while the claim is held; only a recorded outcome is counted
+        (a result discarded after a cancel or a lost lease was delivered to nobody)."""
         finish = functools.partial(self.store.finish_item, self.id, item.id, item.job_id, state, **outcome)
-        return await self.store.run(finish)
+        recorded = bool(await self.store.run(finish))
+        if recorded:
+            label = "failed" if state == "failed" else "cached" if outcome.get("cached") else "briefed"
+            self.briefer.metrics.briefs.labels("job", label).inc()
+        return recorded
 
     async def _lease_loop(self) -> None:
         """Renew the leases of items in flight; stop working on any this worker no longer holds."""
