@@ -1,0 +1,139 @@
+"""Shortening an article sentence at clause boundaries, never by a character count.
+
+A brief that cuts "… who already holds a 27-p." at 160 characters shows a reader a broken
+string. Here a long sentence loses whole pieces instead, in this order: captions in brackets
+("(pictured)"), a discourse opener ("However, "), then, while it is still over the limit,
+parentheticals and dash asides, comma-set relative clauses and appositives, a subordinate clause
+before the main one, and trailing clauses after a comma (", which …", ", including …", ", saying
+…"). What is left is the article's own words, in order (:func:`is_subsequence` checks it), and
+still a sentence: the main verb and its subject are never removed. A sentence that has no such
+piece to lose stays long: a long true sentence is better than a cut one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from summarizer.brief.language import parse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+_CAPTION = re.compile(
+    r"\s*[(\[](?:pictured|picture|photo|file(?: (?:picture|photo|image))?|left|right|centre|center|"
+    r"above|below|inset|top|bottom|main|video|pictured [^()\[\]]{0,40}|seen [^()\[\]]{0,40})[)\]]",
+    re.IGNORECASE,
+)
+_OPENER = re.compile(
+    r"^(?:However|Meanwhile|Importantly|Nonetheless|Nevertheless|Moreover|Furthermore|Additionally|"
+    r"Indeed|Instead|Still|Overall|Separately|Crucially|Notably|Interestingly|Ultimately|In addition|"
+    r"As a result|In fact|At the same time|By contrast|In turn|Now|Yet|But|And|So),\s+"
+)
+_PAREN = re.compile(r"\s*\([^()]{1,300}\)|\s*\[[^\[\]]{1,300}\]")
+_DASH_ASIDE = re.compile(r"\s+[\u2013\u2014-]{1,2}\s+[^\u2013\u2014]{1,200}?\s+[\u2013\u2014-]{1,2}(?=\s)")
+_END = ".!?"
+_CLOSERS = "\"'\u201d\u2019)"
+_QUOTE_MARKS = re.compile(r"[\"\u201c\u201d]")
+
+
+def compress(text: str, limit: int) -> str:
+    """``text`` shortened to at most ``limit`` characters by dropping whole clauses, where it can."""
+    text = " ".join(text.split())
+    text = _tidy(_CAPTION.sub("", text))
+    text = _tidy(_OPENER.sub("", text))
+    if len(text) <= limit:
+        return text
+    for span in _removable(text):
+        if len(text) <= limit:
+            break
+        start, end = span
+        candidate = _tidy(text[:start] + text[end:])
+        if candidate and _balanced(candidate) and len(candidate) < len(text):
+            text = candidate
+            # Offsets of the remaining spans are stale after an edit: recompute from the new text.
+            return compress(text, limit) if len(text) > limit else text
+    return text
+
+
+def _removable(text: str) -> list[tuple[int, int]]:
+    """Char spans that may go, most dispensable first."""
+    spans: list[tuple[int, int]] = []
+    spans += [(m.start(), m.end()) for m in _PAREN.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _DASH_ASIDE.finditer(text)]
+    doc = parse(text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return spans
+    protected = {root.i} | {c.i for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "aux", "neg")}
+    inner: list[tuple[int, int, int]] = []  # (priority, start, end)
+    last = len(doc) - 1
+    while last > 0 and doc[last].is_punct and doc[last].text not in ",":
+        last -= 1
+    for tok in doc:
+        if tok.i in protected:
+            continue
+        sub = list(tok.subtree)
+        left, right = sub[0].i, sub[-1].i
+        if any(t.i in protected for t in sub):
+            continue
+        before = doc[left - 1] if left > 0 else None
+        after = doc[right + 1] if right + 1 < len(doc) else None
+        comma_before = before is not None and before.text in (",", ";", "\u2013", "\u2014", "-")
+        if tok.dep_ in ("relcl", "appos", "acl") and comma_before:
+            # "Wood, the director, said" loses both commas; "… on August 6, when …, advancing …"
+            # keeps the second, which the trailing-clause rule may take next.
+            subject = tok.head.dep_ in ("nsubj", "nsubjpass")
+            if after is not None and after.text == ",":
+                end = after.idx + 1 if subject else after.idx
+            else:
+                end = _end(doc, right)
+            inner.append((1, before.idx if before is not None else 0, end))
+        elif right >= last and comma_before and tok.dep_ in ("advcl", "prep", "conj", "npadvmod", "xcomp", "ccomp", "acl", "relcl", "advmod", "dep"):
+            # A trailing clause after a comma: ", including …", ", saying …", ", as …".
+            inner.append((2, before.idx if before is not None else 0, _end(doc, right)))
+        elif left == 0 and tok.dep_ == "advcl" and after is not None and after.text == ",":
+            # "After the vote was counted, the council …": the main clause stands alone.
+            inner.append((3, 0, after.idx + 1))
+    inner.sort(key=lambda x: (x[0], -(x[2] - x[1])))
+    spans += [(s, e) for _p, s, e in inner]
+    return spans
+
+
+def _end(doc: Doc, right: int) -> int:
+    tok = doc[right]
+    return int(tok.idx + len(tok.text))
+
+
+def _tidy(text: str) -> str:
+    """Spacing and punctuation after a removal; a capital first letter; an end mark."""
+    text = " ".join(text.split())
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"[,;:]+([.!?])", r"\1", text)
+    text = re.sub(r",\s*,", ",", text)
+    text = text.strip(" ,;:\u2013\u2014-")
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    if text.rstrip(_CLOSERS)[-1:] not in _END:
+        tail = len(text) - len(text.rstrip(_CLOSERS))
+        if tail and text.count("(") == text.count(")") and _balanced(text):
+            text = text[: len(text) - tail].rstrip(",;: ") + "." + text[len(text) - tail :]
+        else:
+            text = text.rstrip(",;: ") + "."
+    return text
+
+
+def _balanced(text: str) -> bool:
+    return len(_QUOTE_MARKS.findall(text)) % 2 == 0 and text.count("(") == text.count(")")
+
+
+_WORDS = re.compile(r"[\w\u00c0-\uffff]+(?:['\u2019][\w]+)*")
+
+
+def is_subsequence(short: str, original: str) -> bool:
+    """Whether ``short``'s words are ``original``'s words in order (case aside): a compression
+    adds nothing."""
+    want = [w.lower() for w in _WORDS.findall(short)]
+    have = iter(w.lower() for w in _WORDS.findall(original))
+    return all(any(w == h for h in have) for w in want)
