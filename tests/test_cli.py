@@ -113,3 +113,50 @@ def test_help_does_not_import_the_model_stack():
     code = "import sys; from summarizer.cli import app; print(sorted(m for m in ('litellm','instructor','openai','pydantic') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]"
+
+
+HOSTILE = (
+    "Fire crews <img src=x onerror=alert(1)> said [click](javascript:alert(1)) the blaze was out.",
+    "Title line\n# Injected heading\n<script>alert(2)</script>",
+)
+
+
+def _hostile_brief(evidence: str) -> Brief:
+    item = {"evidence": evidence, "what": "[x](javascript:alert(3))", "where": "<b>here</b>"}
+    return Brief.model_validate(
+        {
+            "headline": "Head <img src=y onerror=alert(4)>",
+            "summary": "Sum\n\n# Also injected",
+            "key_developments": [item],
+            "stated_positions": [
+                {"quote": evidence, "actor": "<i>Mayor</i>", "role": "*x*", "stance": "`code` &lt;b&gt;"}
+            ],
+            "warnings": [{"evidence": evidence, "issued_by": "A\n- list", "about": "<iframe>"}],
+            "metadata": {
+                "model": "m",
+                "prompt_version": "p",
+                "article_sha256": "0",
+                "attempts": 1,
+                "latency_s": 1,
+            },
+        }
+    )
+
+
+def test_markdown_output_escapes_article_text():
+    """--format markdown and Accept: text/markdown copy article text: it must stay text when the
+    Markdown is rendered (a real CommonMark renderer with raw HTML allowed, as a viewer would)."""
+    from markdown_it import MarkdownIt
+
+    from summarizer.brief.render import brief_markdown, digest_entry
+
+    evidence, title = HOSTILE
+    text = brief_markdown(_hostile_brief(evidence), title=title, article=evidence)
+    text += digest_entry("a<b>.txt", "out/a b.md", _hostile_brief(evidence))
+    html = MarkdownIt("commonmark", {"html": True}).render(text)
+    assert "<img" not in html and "<script" not in html and "<iframe" not in html and "<b>" not in html
+    assert "<i>" not in html and "javascript:" not in html.replace("](javascript:", "")
+    assert 'href="javascript' not in html
+    assert html.count("<h1>") == 1 and "<h2>" in html  # the brief's own headings only
+    assert "Injected heading" in html and "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text
+    assert "&amp;lt;b&amp;gt;" in html  # an entity in the article stays the characters it was
