@@ -12,8 +12,11 @@ candidate, and every candidate ends as an item or as a :class:`Skipped` note tha
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from summarizer.brief.sentences import Sentence
 
@@ -197,25 +200,31 @@ _OPENERS = frozenset(
     """.split()
 )
 _NOT_NAMES |= _OPENERS
-_AUX = re.compile(
-    r"(?:\s+(?:has|have|had|was|were|is|are|also|later|previously|reportedly|repeatedly|then|"
-    r"again|recently|publicly|separately|subsequently|earlier|had also|has also|once|will|would|"
-    r"did|does|do|today|yesterday|quickly|immediately|simply|just))+$",
-    re.IGNORECASE,
+# Words between a subject and its reporting verb ("Smith has also said"): stripped from the end of
+# the text before the verb, one whole word at a time (a set, not a regex anchored at the end: that
+# regex was tried at every position of a long run of them, quadratic).
+_AUX_WORDS = frozenset(
+    """
+    has have had was were is are also later previously reportedly repeatedly then again recently
+    publicly separately subsequently earlier once will would did does do today yesterday quickly
+    immediately simply just
+    """.split()
 )
 _NAME_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w'\u2019\-]*\.?)"
 _NAME_RUN = re.compile(
     rf"{_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*"
 )
-_TRAILING_NAME = re.compile(
-    rf"({_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*)$"
-)
+_NAME_TOKEN_FULL = re.compile(_NAME_TOKEN)
+_NAME_CONNECTORS = frozenset("of de da del der van von al bin la le du the".split())
 _LEADING_NAME = re.compile(
     rf"^({_NAME_TOKEN}(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du|the)\s+)?{_NAME_TOKEN})*)"
 )
-_QUOTED = re.compile(
-    r"\u201c[^\u201d]*\u201d?|\"[^\"]*\"?|(?:(?<=^)|(?<=[\s(\[:,\u2014-]))'(?:[^']|'(?=\w))*'(?!\w)|\u2018[^\u2019]*\u2019(?!\w)"
-)
+# Where a quotation may open, and what closes it (see _quote_spans).
+_QUOTE_MARK = re.compile("[\u201c\"'\u2018]")
+_SINGLE_OPENS_AFTER = re.compile(r"[\s(\[:,\u2014-]")
+_SINGLE_CLOSE = re.compile(r"'(?!\w)")
+_WORD_CHAR = re.compile(r"\w")
+_RIGHT_MARK = re.compile("\u2019")
 _DIRECT_QUOTE = re.compile(r"[\"\u201c\u201d\u2018]|(?:^|[\s(:])'\w")
 
 
@@ -266,9 +275,59 @@ class Net:
 # --- speakers -----------------------------------------------------------------------------------
 
 
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    r"""(start, end) of each quotation in ``text``, left to right, in time linear in the text.
+
+    A quotation is: \u201c to the next \u201d (or the end); " to the next " (or the end); an opening
+    ' (at the start or after a space, bracket, colon, comma or dash) to the next ' that no word
+    character follows (an apostrophe, as in "don't", does not close it), none found: no quotation;
+    \u2018 to the next \u2019, when no word character follows that one. This is what the regex
+    ``\u201c[^\u201d]*\u201d?|"[^"]*"?|(?<=^|[\s(\[:,\u2014-])'(?:[^']|'(?=\w))*'(?!\w)|\u2018[^\u2019]*\u2019(?!\w)``
+    finds, without its re-scan to the end of the text from every quote mark that closes nowhere
+    (quadratic on " 'x 'x 'x ...").
+    """
+    spans: list[tuple[int, int]] = []
+    closers: list[int] | None = None  # positions of ' that close a quotation, found once
+    right_marks: list[int] | None = None  # positions of \u2019, found once
+    pos = 0
+    while (m := _QUOTE_MARK.search(text, pos)) is not None:
+        i = m.start()
+        mark = text[i]
+        end = -1
+        if mark in '\u201c"':
+            close = text.find("\u201d" if mark == "\u201c" else '"', i + 1)
+            end = len(text) if close == -1 else close + 1
+        elif mark == "'":
+            if i == 0 or _SINGLE_OPENS_AFTER.match(text, i - 1):
+                if closers is None:
+                    closers = [c.start() for c in _SINGLE_CLOSE.finditer(text)]
+                k = bisect_right(closers, i)
+                if k < len(closers):
+                    end = closers[k] + 1
+        else:  # \u2018
+            if right_marks is None:
+                right_marks = [c.start() for c in _RIGHT_MARK.finditer(text)]
+            k = bisect_right(right_marks, i)
+            if k < len(right_marks) and not _WORD_CHAR.match(text, right_marks[k] + 1):
+                end = right_marks[k] + 1
+        if end == -1:
+            pos = i + 1
+        else:
+            spans.append((i, end))
+            pos = end
+    return spans
+
+
+@lru_cache(maxsize=512)
 def _mask_quotes(text: str) -> str:
     """Quoted words are the speaker's, not the sentence's grammar: blank them (same length)."""
-    return _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    pieces: list[str] = []
+    pos = 0
+    for start, end in _quote_spans(text):
+        pieces += [text[pos:start], " " * (end - start)]
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _clean_name(run: str) -> str:
@@ -312,8 +371,24 @@ _PERSON_ROLES = re.compile(
 )
 
 
+# How far from a reporting verb its subject is looked for, and how many verbs of one sentence
+# are tried: every step below is then bounded by the window, so a sentence costs at most
+# _MAX_VERBS windows, and an article time linear in its length. (The longest sentence of the 109
+# dev articles is 1,150 characters, the most reporting verbs in one sentence 4.)
+_WINDOW = 2000
+_MAX_VERBS = 12
+_GROUP_WORDS = 6  # a group phrase is at most 3 words and a noun of at most 2 ("study's authors")
+_GROUP_BEFORE = re.compile(rf"((?:[\w'\u2019.-]+\s+){{0,3}}(?:{_GROUP_NOUNS}))$", re.IGNORECASE)
+_SPACE = re.compile(r"\s")
+_SPACES_COMMAS = re.compile(r"[ ,]*")
+_AFTER_PRONOUN = re.compile(r"\s*(he|she|they|it|we)\b", re.IGNORECASE)
+
+
 def _group_before(left: str) -> str | None:
-    m = re.search(rf"((?:[\w'\u2019.-]+\s+){{0,3}}(?:{_GROUP_NOUNS}))$", left, re.IGNORECASE)
+    # Only the last words can hold the phrase: a regex anchored at the end but tried from every
+    # position of the text (as this was) is quadratic in a long token.
+    tail = " ".join(left.rsplit(None, _GROUP_WORDS)[-_GROUP_WORDS:])
+    m = _GROUP_BEFORE.search(tail)
     if not m:
         return None
     words = m.group(1).split()
@@ -330,40 +405,125 @@ def _after_preposition(words: list[str]) -> bool:
     return len(words) > 1 and words[-1].islower() and words[-2].lower() in _PREPOSITIONS
 
 
-def _phrase_before(left: str) -> tuple[str, str] | None:
-    """The subject phrase that ends ``left`` (text just before a reporting verb): (phrase, kind)."""
-    left = _AUX.sub("", left.rstrip()).rstrip()
+# The run of capitalised words that ends a text, found on the reversed text (a match at its start)
+# rather than by a search for "...$", which tries every position and is quadratic on long runs.
+_NAME_TOKEN_REVERSED = r"(?:(?:\.[A-Z]){2,}|\.?[\w'\u2019\-]*[A-Z])"
+_TRAILING_NAME_REVERSED = re.compile(
+    rf"{_NAME_TOKEN_REVERSED}(?:\s+(?:(?:fo|ed|ad|led|red|nav|nov|la|nib|al|el|ud|eht)\s+)?{_NAME_TOKEN_REVERSED})*"
+)
+
+
+def _trailing_name(left: str) -> tuple[int, str] | None:
+    """(start, text) of the run of capitalised words ("Bank of England") that ends ``left``."""
+    m = _TRAILING_NAME_REVERSED.match(left[::-1])
+    if not m:
+        return None
+    start = len(left) - m.end()
+    return start, left[start:]
+
+
+def _strip_auxiliaries(left: str) -> str:
+    """ "Smith has also" -> "Smith": whole auxiliary words, each after white space, off the end."""
+    left = left.rstrip()
+    while True:
+        pieces = left.rsplit(None, 1)
+        if not pieces or pieces[-1].lower() not in _AUX_WORDS:
+            return left
+        if len(pieces) == 1:  # the whole text is one auxiliary: only if white space comes first
+            return "" if left[:1].isspace() else left
+        left = pieces[0]
+
+
+_APPOSITIVE_CLAUSE = re.compile(r"(?<=[^\s,]),\s+((?:who|which|including|among them)\b)")
+
+
+def _appositive(left: str) -> tuple[str, str] | None:
+    r""" "Smith, the club's manager," -> ("Smith", "the club's manager"): (before, appositive).
+
+    The regexes ``^(.*?[^\s,]),\s+((?:who|which|including|among them)\b.{2,160}?),$`` and then
+    ``^(.*?[^\s,]),\s+([^,]{2,80}),$``, computed without their backtracking over white space.
+    """
+    if not left.endswith(","):
+        return None
+    last = len(left) - 1
+    for m in _APPOSITIVE_CLAUSE.finditer(left, 0, last):
+        rest = left[m.end() : last]
+        if 2 <= len(rest) <= 160 and "\n" not in rest and "\n" not in left[: m.start()]:
+            return left[: m.start()], left[m.start(1) : last]
+    comma = left.rfind(",", 0, last)
+    if comma < 1 or left[comma - 1].isspace() or left[comma - 1] == "," or "\n" in left[:comma]:
+        return None
+    middle = left[comma + 1 : last]
+    spaces = len(middle) - len(middle.lstrip())
+    if spaces == 0:
+        return None
+    taken = min(spaces, len(middle) - 2)  # \s+ greedy, leaving [^,]{2,80} at least two
+    if taken < 1 or len(middle) - taken > 80:
+        return None
+    return left[:comma], middle[taken:]
+
+
+def _ends_with_pronoun(lowered: str) -> str | None:
+    for pronoun in _PRONOUNS:
+        if lowered.endswith(pronoun):
+            at = len(lowered) - len(pronoun)
+            before = lowered[at - 1 : at] if at else ""
+            if not before or before.isspace() or before in ",;:(":
+                return pronoun
+    return None
+
+
+def _phrase_before(left: str, truncated: bool = False) -> tuple[str, str] | None:
+    """The subject phrase that ends ``left`` (text just before a reporting verb): (phrase, kind).
+
+    ``truncated``: ``left`` is the end of a longer text, so it cannot be a sentence's opening words.
+    """
+    left = _strip_auxiliaries(left).rstrip()
     # "Smith, the club's manager, said" / "officials, including X, said": skip one appositive.
-    appositive = re.search(
-        r"^(.*?[^\s,]),\s+((?:who|which|including|among them)\b.{2,160}?),$", left
-    ) or re.search(r"^(.*?[^\s,]),\s+([^,]{2,80}),$", left)
+    appositive = _appositive(left)
     role = None
     if appositive:
-        left, role = appositive.group(1), appositive.group(2)
-    lowered = left.lower()
-    for pronoun in _PRONOUNS:
-        if re.search(rf"(?:^|[\s,;:(])({pronoun})$", lowered):
-            return pronoun, "pronoun"
+        left, role = appositive
+    pronoun = _ends_with_pronoun(left.lower())
+    if pronoun:
+        return pronoun, "pronoun"
     group = _group_before(left)
-    name = _TRAILING_NAME.search(left)
+    name = _trailing_name(left)
     if name:
-        before = left[: name.start()].split()
-        cleaned = _clean_name(name.group(1))
+        before = left[: name[0]].rsplit(None, 2)[-2:]
+        cleaned = _clean_name(name[1])
         if _after_preposition(before):
             cleaned = ""  # "activists in north Wales claimed": Wales is not the speaker
         if cleaned and (not group or len(cleaned) >= len(group) - 4):
-            return (cleaned + (f", {role}" if role and not _GROUP_TAIL.search(cleaned) else "")), "name"
+            return (cleaned + (f", {role}" if role and not _GROUP_TAIL.search(cleaned[-40:]) else "")), "name"
     if group:
         return group, "group"
     words = left.split()
     if (
-        1 <= len(words) <= 4
+        not truncated
+        and 1 <= len(words) <= 4
         and left[:1].isupper()
         and not any(w.lower() in _FUNCTION_WORDS - {"the", "a", "an"} for w in words)
         and words[0].lower() not in _OPENERS  # "Without warning, the dragon charges"
     ):
         return left, "subject"  # a short sentence-initial subject: "Air traffic control warned"
     return None
+
+
+def _before(masked: str, at: int) -> tuple[str, bool] | None:
+    """The window of text before position ``at`` (whole words), and whether it was cut."""
+    start = max(0, at - _WINDOW)
+    left = masked[start:at]
+    if start == 0:
+        return left, False
+    space = _SPACE.search(left)
+    return (left[space.start() :], True) if space else None
+
+
+def _after(masked: str, at: int) -> str:
+    """The window of text after position ``at``, from its first character that is not a space or comma."""
+    at = _SPACES_COMMAS.match(masked, at).end()  # type: ignore[union-attr]
+    return masked[at : at + _WINDOW]
 
 
 def _phrase_after(right: str) -> tuple[str, str] | None:
@@ -399,14 +559,23 @@ def _actor(phrase: str, kind: str) -> Actor:
 
 
 def speaker(sentence: str) -> tuple[Actor | None, str | None]:
-    """The speaker named in one sentence, or a pronoun to resolve: (actor, pronoun)."""
+    """The speaker named in one sentence, or a pronoun to resolve: (actor, pronoun).
+
+    Each of the sentence's first ``_MAX_VERBS`` reporting verbs is tried in turn, looking at most
+    ``_WINDOW`` characters either side of it.
+    """
     masked = _mask_quotes(sentence)
-    for m in ACCORDING_TO.finditer(masked):
-        found = _phrase_after(masked[m.end() :])
+    for k, m in enumerate(ACCORDING_TO.finditer(masked)):
+        if k == _MAX_VERBS:
+            break
+        found = _phrase_after(_after(masked, m.end()))
         if found:
             return _actor(*found), None
-    for m in REPORTING_VERB.finditer(masked):
-        before = _phrase_before(masked[: m.start()])
+    for k, m in enumerate(REPORTING_VERB.finditer(masked)):
+        if k == _MAX_VERBS:
+            break
+        window = _before(masked, m.start())
+        before = _phrase_before(*window) if window else None
         if before and before[1] == "pronoun":
             return None, before[0]
         if before and before[1] == "subject":
@@ -417,13 +586,13 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
         if before:
             return _actor(*before), None
         if _INVERTABLE.fullmatch(m.group()):
-            after = _phrase_after(masked[m.end() :])
+            after = _phrase_after(_after(masked, m.end()))
             if after and after[1] == "group" and _PERSON_ROLES.match(after[0]):
                 return None, "he"  # '..., said the former Barcelona boss': the person just named
             if after and after[0].lower() not in _PRONOUNS:
                 return _actor(*after), None
             if after is None:
-                pronoun = re.match(r"\s*(he|she|they|it|we)\b", masked[m.end() :], re.IGNORECASE)
+                pronoun = _AFTER_PRONOUN.match(masked[m.end() : m.end() + _WINDOW])
                 if pronoun:
                     return None, pronoun.group(1).lower()
     return None, None
@@ -518,7 +687,13 @@ def is_warning(sentence: str) -> bool:
 _MODAL = re.compile(r"\b(?:would|could|will|may|might|must|should|cannot|can't|won't)\b", re.IGNORECASE)
 
 
-def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 4) -> Net:
+def find(
+    sentences: list[Sentence],
+    *,
+    max_voices: int = 8,
+    max_warnings: int = 4,
+    check: Callable[[], None] | None = None,
+) -> Net:
     """Cast the net over an article's sentences.
 
     Voices: one per actor (their first attributed sentence that is not a warning; an actor who
@@ -526,11 +701,16 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
     Warnings: every sentence in which a named actor warns (a warning that continues the
     previous sentence's is the same warning). Everything else the net caught is listed in
     ``skipped`` with a reason.
+
+    Time is linear in the article. ``check`` is called before each sentence (twice over); it may
+    raise to stop the net (``brief.budget``: the article ran over its time).
     """
     people = _People()
     net = Net()
     previous: Sentence | None = None
     for s in sentences:
+        if check is not None:
+            check()
         people.see_text(s.text)
         actor, pronoun = speaker(s.text)
         if actor is not None:
@@ -559,6 +739,8 @@ def find(sentences: list[Sentence], *, max_voices: int = 8, max_warnings: int = 
     by_actor: dict[str, list[Sentence]] = {}
     last_warning: Candidate | None = None
     for s in sentences:
+        if check is not None:
+            check()
         who = net.speakers.get(s.number)
         if is_warning(s.text):
             if who is None:
@@ -649,9 +831,18 @@ def _repeats(sentence: Sentence, warnings: list[Candidate]) -> int | None:
     for c in warnings:
         theirs = c.sentence.text.lower()
         head = min(mine, theirs, key=len)[:100]
-        if head in mine and head in theirs or SequenceMatcher(None, mine, theirs).ratio() >= 0.85:
+        if head in mine and head in theirs or _near_repeat(mine, theirs):
             return c.sentence.number
     return None
+
+
+_REPEAT_CHARS = 600  # sentences are compared on their first 600 characters
+
+
+def _near_repeat(mine: str, theirs: str) -> bool:
+    """At least 85 % alike (difflib), on a bounded prefix: difflib is quadratic in the worst case."""
+    matcher = SequenceMatcher(None, mine[:_REPEAT_CHARS], theirs[:_REPEAT_CHARS])
+    return matcher.real_quick_ratio() >= 0.85 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
 
 
 def _actor_key(actor: Actor) -> str:
