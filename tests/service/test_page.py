@@ -161,3 +161,119 @@ def _follow_a_job(browser: Any, site: str, records: Path) -> None:
     expect(row.locator(".state")).to_have_text("done", timeout=20_000)
     expect(row.locator(".count")).to_have_text(" 5 / 5")
     assert row.locator("progress").get_attribute("value") == "5"
+
+
+EMOJI_ARTICLE = (
+    "🔥🔥🔥 LIVE 🔥🔥🔥\n\n"
+    "Fire crews 🚒 said on Monday evening that the blaze near the 🌲 forest was under control. "
+    "The mayor said on Tuesday that the budget for 𝔰𝔭𝔢𝔠𝔦𝔞𝔩 repairs had been agreed. "
+    "Engineers warned on Wednesday that the road could close again."
+)
+
+
+def test_evidence_is_highlighted_exactly_in_an_article_with_emoji(browser: Any, site: str) -> None:
+    """Offsets count code points; the page's strings count UTF-16 units (two per emoji)."""
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(site + "/")
+    page.fill("#article-input", EMOJI_ARTICLE)
+    page.click("#brief-button")
+    page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    items = page.locator(".item")
+    checked = 0
+    for i in range(items.count()):
+        evidence = items.nth(i).get_attribute("title")
+        items.nth(i).click()
+        assert page.locator("mark#evidence").inner_text() == evidence
+        checked += 1
+    assert checked >= 2
+    page.locator("#summary .sentence").first.click()
+    marks = page.locator("#article-text mark")
+    assert all(marks.nth(i).inner_text() in EMOJI_ARTICLE.split("\n\n")[1] for i in range(marks.count()))
+
+
+def test_a_click_keeps_the_tab_highlight(browser: Any, site: str) -> None:
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.fill("#article-input", XSS_ARTICLE)
+    page.click("#brief-button")
+    page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    page.locator(".item").first.click()
+    assert page.locator(".tab.active").count() == 1
+    assert page.locator(".tab.active").inner_text() == "Brief"
+    page.locator("#summary .sentence").first.click()
+    assert page.locator(".tab.active").count() == 1 and page.locator(".item.active").count() == 0
+
+
+def test_a_warning_reads_issued_by_warns_colon(browser: Any, site: str) -> None:
+    """The stub's brief has no warning, so the page is given one: "X warns: <about>"."""
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.fill("#article-input", article(9))
+    page.click("#brief-button")
+    page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    page.evaluate(
+        "() => { current.brief.warnings = [{issued_by: 'Kremlin', about: 'it would react appropriately',"
+        " evidence: 'x'}]; showBrief(current); }"
+    )
+    assert "Kremlin warns: it would react appropriately" in page.inner_text("#items")
+
+
+def test_the_sample_is_the_seed_article_and_can_be_briefed(browser: Any, site: str) -> None:
+    from tests.service.support import SEED
+
+    static = Path(__file__).resolve().parents[2] / "summarizer" / "service" / "static" / "sample.txt"
+    assert static.read_text(encoding="utf-8") == SEED, "the page's sample is the README's seed article"
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.click("#sample-button")
+    from playwright.sync_api import expect
+
+    expect(page.locator("#article-input")).to_have_value(SEED)
+    page.click("#brief-button")
+    page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+
+
+def test_the_jobs_tab_shows_briefs_errors_and_a_cancelled_jobs_counts(
+    browser: Any, stub: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from summarizer.service.app import create_app
+
+    stub.state.config.latency = 0.3
+    records = tmp_path / "articles.jsonl"
+    lines = [json.dumps({"id": f"j{n}", "text": article(300 + n)}) for n in range(2)] + ["not json"]
+    records.write_text("\n".join(lines) + "\n")
+    many = tmp_path / "many.jsonl"
+    many.write_text(
+        "\n".join(json.dumps({"id": f"m{n}", "text": article(400 + n)}) for n in range(40)) + "\n"
+    )
+    with threaded_server(create_app(service_config(tmp_path, concurrency=1), model_settings(stub))) as site:
+        page = browser.new_page()
+        page.goto(site + "/")
+        page.click("button.tab[data-view='jobs-view']")
+        page.set_input_files("#job-file", str(records))
+        page.click("#job-form button[type=submit]")
+        row = page.locator("#jobs tbody tr").first
+        expect(row.locator(".state")).to_have_text("done", timeout=20_000)
+        row.locator("button.show").click()
+        detail = page.locator("#job-detail")
+        expect(detail.locator(".job-briefs li")).to_have_count(2)
+        expect(detail.locator(".job-errors li")).to_have_count(1)
+        assert "Bridge 300 to reopen" in detail.inner_text() or "j0" in detail.inner_text()
+        assert "line-3" in detail.locator(".job-errors").inner_text()
+        detail.locator(".job-brief").first.click()
+        expect(page.locator("#headline")).not_to_be_empty()
+        assert page.locator(".tab.active").inner_text() == "Brief"
+
+        page.click("button.tab[data-view='jobs-view']")
+        page.set_input_files("#job-file", str(many))
+        page.click("#job-form button[type=submit]")
+        row = page.locator("#jobs tbody tr").first
+        expect(row.locator(".state")).to_have_text("running", timeout=10_000)
+        row.locator("button.cancel").click()
+        expect(row.locator(".state")).to_have_text("cancelled", timeout=10_000)
+        expect(row.locator(".count")).to_contain_text("cancelled", timeout=10_000)
+        finished = int(row.locator("progress").get_attribute("value") or "0")
+        assert finished < 40, "a cancelled job's bar is not full"
+        assert f" {finished} / 40" in row.locator(".count").inner_text()

@@ -57,6 +57,22 @@ for (const tab of document.querySelectorAll(".tab")) {
 
 let current = null; // {article, brief}
 
+// A first-time user gets something to try: the seed article the README briefs.
+$("sample-button").addEventListener("click", async () => {
+  const status = $("brief-status");
+  try {
+    const response = await fetch("/static/sample.txt");
+    if (!response.ok) throw new Error(`sample: ${response.status} ${response.statusText}`);
+    $("article-file").value = "";
+    $("article-input").value = await response.text();
+    status.className = "";
+    status.textContent = "A sample article: press Brief.";
+  } catch (error) {
+    status.className = "error";
+    status.textContent = error.message;
+  }
+});
+
 $("article-file").addEventListener("change", async (event) => {
   const file = event.target.files[0];
   if (file) $("article-input").value = await file.text();
@@ -108,7 +124,7 @@ const SECTIONS = [
     el("span", { class: "who" }, p.actor + (p.role ? `, ${p.role}` : "")), ": ", p.stance,
   ]],
   ["warnings", "Warnings", "evidence", (w) => [
-    el("span", { class: "who" }, w.issued_by), " warns of ", w.about,
+    el("span", { class: "who" }, w.issued_by), " warns: ", w.about,
     w.condition ? el("span", { class: "context" }, ` (if ${w.condition})`) : null,
   ]],
 ];
@@ -147,6 +163,7 @@ function showBrief({ article, brief }) {
   $("brief-meta").textContent = `${meta.model} · prompt ${meta.prompt_version} · ${meta.usage.total_tokens} tokens · `
     + `${meta.latency_s.toFixed(1)} s · ${meta.grounding.verified} items verified`;
   $("article-text").replaceChildren(document.createTextNode(article.text));
+  current.units = utf16Offsets(article.text);
   $("brief").hidden = false;
   $("article-pane").hidden = false;
 }
@@ -161,21 +178,39 @@ function showSupport(sentence, node) {
   highlight(sentence.support || [], node);
 }
 
+// The service's offsets count code points (Python's str); JavaScript strings count UTF-16 units,
+// two for a character outside the BMP (an emoji). units[i] is where code point i starts.
+function utf16Offsets(text) {
+  const units = new Uint32Array(text.length + 1);
+  let point = 0;
+  let unit = 0;
+  for (const char of text) {
+    units[point++] = unit;
+    unit += char.length;
+  }
+  units[point] = unit;
+  return units.subarray(0, point + 1);
+}
+
 // Marks text[start:end] of each span in the article view (as text nodes, never HTML) and
 // scrolls the first into view.
 function highlight(spans, node) {
   if (!current) return;
-  for (const other of document.querySelectorAll(".active")) other.classList.remove("active");
+  for (const other of document.querySelectorAll("#brief .active")) other.classList.remove("active");
   node.classList.add("active");
   const text = current.article.text;
+  const units = current.units || utf16Offsets(text);
+  const at16 = (point) => units[Math.max(0, Math.min(point, units.length - 1))];
   const ordered = [...spans].sort((a, b) => a.start - b.start);
   const parts = [];
   let at = 0;
   ordered.forEach((span, index) => {
-    if (span.start < at) return; // overlapping: keep the first
-    parts.push(document.createTextNode(text.slice(at, span.start)));
-    parts.push(el("mark", index === 0 ? { class: "evidence", id: "evidence" } : { class: "evidence" }, text.slice(span.start, span.end)));
-    at = span.end;
+    const start = at16(span.start);
+    const end = at16(span.end);
+    if (start < at) return; // overlapping: keep the first
+    parts.push(document.createTextNode(text.slice(at, start)));
+    parts.push(el("mark", index === 0 ? { class: "evidence", id: "evidence" } : { class: "evidence" }, text.slice(start, end)));
+    at = end;
   });
   parts.push(document.createTextNode(text.slice(at)));
   const pane = $("article-text");
@@ -237,24 +272,75 @@ async function refreshJobs() {
 
 function jobRow(job) {
   const bar = el("progress", { max: String(job.total), value: String(job.finished) });
-  return el("tr", { id: `job-${job.id}` },
+  const open = job.state === "queued" || job.state === "running";
+  const row = el("tr", { id: `job-${job.id}` },
     el("td", {}, el("code", {}, job.id.slice(0, 8))),
     el("td", { class: "state" }, job.state),
     el("td", {}, bar, el("span", { class: "count" }, ` ${job.finished} / ${job.total}`)),
     el("td", {}, new Date(job.created_at).toLocaleString()),
     el("td", {},
+      el("button", { type: "button", class: "show", onclick: () => showJob(job) }, "show"),
       el("button", { type: "button", onclick: () => download(job.links.briefs, `${job.id}-briefs.jsonl`) }, "briefs"),
       el("button", { type: "button", onclick: () => download(job.links.errors, `${job.id}-errors.jsonl`) }, "errors"),
-      job.state === "queued" || job.state === "running"
-        ? el("button", { type: "button", onclick: () => cancel(job.id) }, "cancel") : null));
+      open ? el("button", { type: "button", class: "cancel", onclick: () => cancel(job.id) }, "cancel") : null));
+  // A cancelled job's cancelled articles are "finished" but not briefed: its counts tell.
+  if (job.state === "cancelled") api(job.links.self).then((r) => r.json()).then(updateFromStatus).catch(() => {});
+  return row;
 }
 
-function updateRow(id, finished, total, state) {
+// The row from a job status (GET /v1/jobs/{id}, or an event stream's status/end event): the bar
+// and the count show the articles that ended with a brief or an error, the cancelled ones apart.
+function updateFromStatus(status) {
+  const counts = status.counts || {};
+  const cancelled = counts.cancelled || 0;
+  updateRow(status.id, status.finished - cancelled, status.total, status.state, cancelled);
+}
+
+function updateRow(id, finished, total, state, cancelled = 0) {
   const row = $(`job-${id}`);
   if (!row) return;
   row.querySelector("progress").value = finished;
-  row.querySelector(".count").textContent = ` ${finished} / ${total}`;
+  row.querySelector(".count").textContent = ` ${finished} / ${total}` + (cancelled ? ` (${cancelled} cancelled)` : "");
   if (state) row.querySelector(".state").textContent = state;
+  if (state && state !== "queued" && state !== "running") row.querySelector(".cancel")?.remove();
+}
+
+// A job's briefs and errors on the page (the JSONL of /briefs and /errors, read as it streams).
+async function showJob(job) {
+  const panel = $("job-detail");
+  panel.hidden = false;
+  panel.replaceChildren(el("h3", {}, "Job ", el("code", {}, job.id.slice(0, 8))), el("p", { class: "meta" }, "Loading…"));
+  try {
+    const [briefs, errors] = await Promise.all([jsonl(job.links.briefs), jsonl(job.links.errors)]);
+    const briefList = el("ul", { class: "job-briefs" }, ...briefs.map((line) => el("li", {},
+      el("button", { type: "button", class: "job-brief", onclick: () => openBrief(line) },
+        el("span", { class: "who" }, line.id), ": ", line.brief.headline),
+      line.cached ? el("span", { class: "context" }, " (cached)") : null,
+      el("div", { class: "context" }, line.brief.summary))));
+    const errorList = el("ul", { class: "job-errors" }, ...errors.map((line) => el("li", {},
+      el("span", { class: "who" }, line.id), ` ${line.status} (${line.kind}): `, line.reason)));
+    panel.replaceChildren(
+      el("h3", {}, "Job ", el("code", {}, job.id.slice(0, 8))),
+      el("h4", {}, `Briefs (${briefs.length})`), briefs.length ? briefList : el("p", { class: "meta" }, "none yet"),
+      el("h4", {}, `Errors (${errors.length})`), errors.length ? errorList : el("p", { class: "meta" }, "none"));
+  } catch (error) {
+    panel.replaceChildren(el("p", { class: "error" }, error.message));
+  }
+}
+
+async function jsonl(path) {
+  const text = await (await api(path)).text();
+  return text.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
+}
+
+// A job's brief in the Brief tab (without its article: a job's briefs do not carry it).
+function openBrief(line) {
+  document.querySelector(".tab[data-view='brief-view']").click();
+  current = { article: { text: "" }, brief: line.brief };
+  showBrief(current);
+  $("article-pane").hidden = true;
+  $("brief-status").className = "";
+  $("brief-status").textContent = `From job item ${line.id} (the article text is in your job file).`;
 }
 
 async function download(path, name) {
@@ -301,10 +387,10 @@ async function follow(job) {
             if (event.id) last = Number(event.id);
             if (event.event === "item") {
               const data = JSON.parse(event.data);
+              if (data.state === "cancelled") continue; // the end event brings the counts
               updateRow(job.id, data.finished, data.total, "running");
             } else if (event.event === "end" || event.event === "status") {
-              const data = JSON.parse(event.data);
-              updateRow(job.id, data.finished, data.total, data.state);
+              updateFromStatus(JSON.parse(event.data));
               if (event.event === "end") return;
             }
           }
