@@ -199,3 +199,45 @@ def test_a_killed_run_resumes_with_every_input_accounted_for_once(tmp_path):
     assert stub.state.requests - requests_before <= n - done_before + 3, "finished work is not redone"
     for b in briefs:
         json.loads((out / b["output"]).read_text())  # no half-written file
+
+
+def test_dry_run_lists_finished_articles_as_done_not_to_brief(tmp_path, capsys):
+    """The dry run says what the real run will do: finished articles are skipped there."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    rows = _corpus_rows(3)
+    for row in rows:
+        (src / f"{row['id']}.txt").write_text(row["text"])
+    with stub_server(StubConfig()) as stub:
+        settings = stub.settings()
+        assert run_sync(RunOptions(paths=[str(src)], out=out, quiet=True), settings) == 0
+        (src / "new.txt").write_text(_corpus_rows(4)[3]["text"])
+        manifest = (out / ".summarizer" / "manifest.jsonl").read_bytes()
+        capsys.readouterr()
+        assert run_sync(RunOptions(paths=[str(src)], out=out, dry_run=True), settings) == 0
+        captured = capsys.readouterr()
+        assert [line.split()[1] for line in captured.out.splitlines() if line.startswith("brief ")] == [
+            str(src / "new.txt")
+        ]
+        assert captured.out.count("done  ") == 3
+        assert "1 article(s) to brief, 3 already done" in captured.err
+        assert (out / ".summarizer" / "manifest.jsonl").read_bytes() == manifest, "a dry run writes nothing"
+        forced = RunOptions(paths=[str(src)], out=out, dry_run=True, force=True)
+        assert run_sync(forced, settings) == 0
+        assert capsys.readouterr().out.count("brief ") == 4
+        assert stub.state.requests == 3
+
+
+def test_dry_run_refuses_what_the_run_refuses(tmp_path, monkeypatch):
+    """--executor ray with the embedded model: the real run exits 2, and so does its dry run."""
+    from typer.testing import CliRunner
+
+    from summarizer.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(_corpus_rows(1)[0]["text"])
+    monkeypatch.delenv("SUMMARIZER_MODEL", raising=False)
+    result = CliRunner().invoke(app, ["run", str(src), "--dry-run", "--executor", "ray"])
+    assert result.exit_code == 2, result.output
+    assert "--executor ray" in result.output

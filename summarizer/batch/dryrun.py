@@ -15,12 +15,33 @@ from summarizer.settings import Settings
 ANSWER_TOKENS = 600  # a typical brief; max_tokens caps it
 
 
+def work_model(settings: Settings) -> str:
+    """The model name a run's work keys carry (``resolve_endpoint``'s), without starting the
+    embedded server."""
+    if settings.model:
+        return settings.model
+    if settings.local_model_path is not None:
+        return f"openai/{settings.local_model_path.expanduser().stem.lower()}"
+    return f"openai/{MODEL_NAME}"
+
+
 def dry_run(
-    paths: list[str], max_bytes: int, settings: Settings, out: Path | None = None, batch: bool = False
+    paths: list[str],
+    max_bytes: int,
+    settings: Settings,
+    out: Path | None = None,
+    batch: bool = False,
+    force: bool = False,
 ) -> int:
+    from summarizer.batch.manifest import Manifest, work_key
+    from summarizer.brief.prompts import prompt_version
+
     lib = litellm()
     model = settings.model or f"openai/{MODEL_NAME}"
-    total_in = total_out = count = bad = 0
+    keyed, version = work_model(settings), prompt_version()
+    # What a real run would skip: finished in OUT with the same work key (unless --force).
+    manifest = Manifest(out, read_only=True) if out is not None and not force else None
+    total_in = total_out = count = bad = done = 0
     for item in iter_inputs(paths, max_bytes, out):
         try:
             article = item.load()
@@ -28,6 +49,16 @@ def dry_run(
             bad += 1
             print(f"skip  {item.source}: {exc}")
             continue
+        if len(article.text) > settings.max_article_chars:
+            bad += 1
+            print(f"skip  {item.source}: {len(article.text):,} characters, over the limit")
+            continue
+        if manifest is not None and out is not None:
+            work = work_key(article, keyed, version, settings)
+            if manifest.finished(item.key, work, out):
+                done += 1
+                print(f"done  {item.source}  (already briefed; --force re-briefs)")
+                continue
         tokens = int(lib.token_counter(model=model, text=article.text)) + PROMPT_OVERHEAD
         total_in += tokens
         total_out += min(settings.max_tokens, ANSWER_TOKENS)
@@ -46,8 +77,8 @@ def dry_run(
         found = batch_cost(model, total_in, total_out)
         cost += f"; with --batch ${found[0]:.4f} ({found[1]})" if found else "; with --batch unknown"
     print(
-        f"dry run: {count} article(s) to brief, {bad} input(s) unusable; estimated tokens "
-        f"~{total_in:,} in / ~{total_out:,} out; estimated cost {cost}; model {model}",
+        f"dry run: {count} article(s) to brief, {done} already done, {bad} input(s) unusable; "
+        f"estimated tokens ~{total_in:,} in / ~{total_out:,} out; estimated cost {cost}; model {model}",
         file=sys.stderr,
     )
     return 0

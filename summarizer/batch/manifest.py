@@ -41,12 +41,13 @@ def work_key(article: Article, model: str, prompt_version: str, settings: Settin
 
 
 class Manifest:
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, read_only: bool = False):
         self.root = out / ".summarizer"
         self.path = self.root / "manifest.jsonl"
         self.records: dict[str, dict[str, Any]] = {}
         if self.path.exists():
-            end_line(self.path)
+            if not read_only:  # --dry-run writes nothing
+                end_line(self.path)
             with self.path.open(encoding="utf-8", errors="replace") as handle:
                 for line in handle:
                     self._load(line)

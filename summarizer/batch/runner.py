@@ -175,10 +175,13 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
     settings = settings.model_copy(update={k: v for k, v in limits.items() if v is not None})
     if options.batch is not None:
         check_batch(settings, options.executor)
+    # The checks the real run makes before it starts: a dry run refuses what the run refuses.
+    check(options.executor, settings, options.ray_address)
     if options.dry_run:
         batch = options.batch is not None
-        return dry_run(options.paths, options.max_bytes, settings, options.out, batch=batch)
-    check(options.executor, settings, options.ray_address)
+        return dry_run(
+            options.paths, options.max_bytes, settings, options.out, batch=batch, force=options.force
+        )
     out = options.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder; choose a folder for the briefs")
