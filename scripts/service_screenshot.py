@@ -6,6 +6,8 @@ for that article, so the page shows it as a cache hit; no model is called (the c
 points at a closed port).
 
     .venv/bin/python scripts/service_screenshot.py [--article zhang23-c4a977ddeb9f] [--out docs/service.png]
+
+Everything it reads is in the repository (``docs/eval/``), so a clone can regenerate the picture.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
+CORPUS = ROOT / "docs" / "eval" / "corpus30.jsonl"  # the articles of docs/eval/briefs/, in the repository
 
 
 def main() -> int:

@@ -277,3 +277,30 @@ def test_the_jobs_tab_shows_briefs_errors_and_a_cancelled_jobs_counts(
         finished = int(row.locator("progress").get_attribute("value") or "0")
         assert finished < 40, "a cancelled job's bar is not full"
         assert f" {finished} / 40" in row.locator(".count").inner_text()
+
+
+def test_the_readme_screenshot_is_made_from_files_in_the_repository(browser: Any, tmp_path: Path) -> None:
+    """scripts/service_screenshot.py reads only the repository (a clone can regenerate it)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    script = (root / "scripts" / "service_screenshot.py").read_text(encoding="utf-8")
+    assert '"shared"' not in script and "ROOT.parent" not in script
+    out = tmp_path / "service.png"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "service_screenshot.py"),
+            "--out",
+            str(out),
+            "--chromium",
+            CHROMIUM,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
