@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from summarizer.backends.client import CallResult, Endpoint, acomplete, resolve_endpoint
-from summarizer.brief import chunking, injection, net
+from summarizer.brief import budget, chunking, injection, net
 from summarizer.brief.draft import SUMMARY_SENTENCE_CHARS, BriefDraft, Plan, response_schema
 from summarizer.brief.grounding import Grounder
 from summarizer.brief.prompts import prompt_version, render_messages, render_template
@@ -71,10 +71,11 @@ async def asummarize(
     # Starting the embedded server, splitting and counting tokens of a large article block for
     # seconds: keep them off the event loop, where other articles are being briefed.
     endpoint = await asyncio.to_thread(resolve_endpoint, cfg)
-    sentences, parts = await asyncio.to_thread(_prepare, art.text, cfg, endpoint)
-    found = net.find(sentences)
-    suspects = injection.scan(sentences)
-    title_suspect = injection.scan_title(art.title)
+    # The analysis is CPU-bound (linear, but seconds for a large article): a worker thread within
+    # a time budget, whose overrun is this article's ArticleError (brief/budget.py).
+    sentences, parts, found, suspects, title_suspect = await budget.run(
+        lambda check: _analyse(art, cfg, endpoint, check)
+    )
     withheld = {s.number for s, _ in suspects}
     plans = [
         Plan.of(
@@ -132,6 +133,18 @@ def summarize(
 
 def _prepare(text: str, cfg: Settings, endpoint: Endpoint) -> tuple[list[Sentence], list[chunking.Part]]:
     return split(text), chunking.plan(text, cfg, endpoint)
+
+
+def _analyse(
+    art: Article, cfg: Settings, endpoint: Endpoint, check: Callable[[], None]
+) -> tuple[list[Sentence], list[chunking.Part], net.Net, list[tuple[Sentence, str]], str | None]:
+    """Sentences, parts, the recall net, injection suspects (sentences, title); ``check`` raises
+    once the article's time is spent."""
+    sentences, parts = _prepare(art.text, cfg, endpoint)
+    check()
+    found = net.find(sentences, check=check)
+    check()
+    return sentences, parts, found, injection.scan(sentences), injection.scan_title(art.title)
 
 
 class RepairedSentence(BaseModel):
