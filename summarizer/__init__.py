@@ -22,17 +22,21 @@ __all__ = [
     "StatedPosition",
     "Warning",
     "asummarize",
+    "asummarize_stream",
     "summarize",
+    "summarize_stream",
 ]
 
 _WHERE = {
     "summarize": "summarizer.brief",
     "asummarize": "summarizer.brief",
+    "summarize_stream": "summarizer.brief",
+    "asummarize_stream": "summarizer.brief",
     "Settings": "summarizer.settings",
 }
 
 if TYPE_CHECKING:
-    from summarizer.brief.pipeline import asummarize, summarize
+    from summarizer.brief.pipeline import asummarize, asummarize_stream, summarize, summarize_stream
     from summarizer.models import Article, Brief, BriefMetadata, KeyDevelopment, StatedPosition, Warning
     from summarizer.settings import Settings
 

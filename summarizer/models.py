@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -203,3 +203,64 @@ def brief_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://summarizer.dev/schemas/brief.v{SCHEMA_VERSION}.json"
     return schema
+
+
+# --- The brief as it forms: events of ``summarize_stream`` / ``asummarize_stream`` ---------------
+
+
+class CandidateSentence(BaseModel):
+    """An article sentence where the recall net found someone speaking or warning."""
+
+    kind: Literal["voice", "warning"]
+    sentence: int = Field(description="Its number, counting from 1.")
+    start: int
+    end: int
+    text: str = Field(description="The sentence, verbatim: ``article.text[start:end]``.")
+    actor: str = Field(description="Who speaks or warns, as the net read it.")
+    withheld: bool = Field(
+        False, description="The sentence reads as an instruction to an AI model: kept from the model."
+    )
+
+
+class CandidatesEvent(BaseModel):
+    """First, before any model call: the sentences the net found, from the article alone."""
+
+    event: Literal["candidates"] = "candidates"
+    candidates: list[CandidateSentence] = Field(default_factory=list)
+
+
+class ItemEvent(BaseModel):
+    """One item of the brief, final: it passed the checks ``summarize()`` applies and is in the
+    ``done`` brief at ``section[index]``. Items are never retracted."""
+
+    event: Literal["item"] = "item"
+    section: Literal["key_developments", "stated_positions", "warnings"]
+    index: int
+    item: KeyDevelopment | StatedPosition | Warning
+    spans: list[Span] = Field(
+        default_factory=list, description="Where its evidence or quote is in the article."
+    )
+    origin: Literal["model", "net"] = Field(
+        description="'model': a development the model wrote (checked against its sentence); "
+        "'net': a position or warning worded from the article by the recall net."
+    )
+
+
+class SummaryEvent(BaseModel):
+    """The headline and the summary sentences, once checked (after the repair re-ask, if any)."""
+
+    event: Literal["summary"] = "summary"
+    headline: str
+    summary: str
+    summary_sentences: list[SummarySentence] = Field(default_factory=list)
+
+
+class DoneEvent(BaseModel):
+    """Last: the whole brief, as ``summarize()`` returns it."""
+
+    event: Literal["done"] = "done"
+    brief: Brief
+
+
+BriefEvent = Annotated[CandidatesEvent | ItemEvent | SummaryEvent | DoneEvent, Field(discriminator="event")]
+EVENT_ADAPTER: TypeAdapter[BriefEvent] = TypeAdapter(BriefEvent)

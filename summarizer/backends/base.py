@@ -13,6 +13,7 @@ once for every backend. Two backends exist:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,6 +45,13 @@ class Backend(Protocol):
     async def create(self, request: dict[str, Any], timeout: float) -> Any:
         """Send one chat-completions request (``messages``, ``response_format``...) and return the
         provider's response; raise the provider's exception on any failure."""
+        ...
+
+    async def stream(
+        self, request: dict[str, Any], timeout: float, on_text: Callable[[str], None] | None
+    ) -> Any:
+        """The same request with ``stream: true`` (``streaming``): ``on_text`` gets the answer text
+        received so far after each chunk; the whole answer is returned as ``create`` returns it."""
         ...
 
 

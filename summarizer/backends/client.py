@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from summarizer.backends.base import Backend, Endpoint, backend_for
+from summarizer.backends.streaming import OnText
 from summarizer.backends.strict import strict_request
 from summarizer.backends.transport import (
     article_rejection,
@@ -48,7 +49,8 @@ from summarizer.redact import redact
 from summarizer.settings import Settings
 
 __all__ = [
-    "CallResult", "Deferred", "Endpoint", "Interceptor", "acomplete", "intercepted", "resolve_endpoint",
+    "CallResult", "Deferred", "Endpoint", "Interceptor", "OnText", "acomplete", "answer_text", "intercepted",
+    "resolve_endpoint",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -153,8 +155,12 @@ def intercepted(interceptor: Interceptor) -> Iterator[None]:
 class _Call:
     """One structured call: counts every request, sums its usage, retries transport faults."""
 
-    def __init__(self, settings: Settings, endpoint: Endpoint) -> None:
+    def __init__(
+        self, settings: Settings, endpoint: Endpoint, on_text: OnText | None = None, stream: bool = False
+    ) -> None:
         self.settings = settings
+        self.on_text = on_text  # sees each answer as it arrives ("" when a new request starts)
+        self.stream = stream  # send ``stream: true`` and read the answer as it comes
         self.endpoint = endpoint
         self.backend = _backend(endpoint)
         self.timeout = settings.request_timeout(endpoint.embedded)
@@ -170,6 +176,7 @@ class _Call:
             answer = intercept(self.endpoint, request)
             if answer is not None:  # answered without a request of our own: validated as one
                 self.attempts += 1
+                self._whole(answer)
                 return self._record(answer)
         limits = rate_limits(self.settings)
         async for attempt in retry_policy(self.settings, self._log_retry):
@@ -177,8 +184,19 @@ class _Call:
                 if limits is not None:
                     await limits.acquire(request)
                 self.attempts += 1
-                response = await self.backend.create(request, self.timeout)
+                if self.on_text is not None:
+                    self.on_text("")  # a new answer begins (a retry starts over)
+                if self.stream:
+                    response = await self.backend.stream(request, self.timeout, self.on_text)
+                else:
+                    response = await self.backend.create(request, self.timeout)
+                    self._whole(response)
         return self._record(response)
+
+    def _whole(self, response: Any) -> None:
+        """An answer that came in one piece is seen whole, as a streamed one is at its end."""
+        if self.on_text is not None and (text := answer_text(response)):
+            self.on_text(text)
 
     def _log_retry(self, state: Any) -> None:
         exc = state.outcome.exception()
@@ -204,6 +222,18 @@ class _Call:
                 "ChatCompletion", [{"type": "missing", "loc": ("choices",), "input": None}]
             )
         return response
+
+
+def answer_text(response: Any) -> str:
+    """The answer's text: a tool call's arguments (TOOLS mode), else the message content."""
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return ""
+    calls = getattr(message, "tool_calls", None) or []
+    if calls:
+        return "".join(getattr(getattr(c, "function", None), "arguments", "") or "" for c in calls)
+    return str(getattr(message, "content", None) or "")
 
 
 _CALL: ContextVar[_Call] = ContextVar("summarizer_call")
@@ -298,14 +328,19 @@ async def acomplete(
     *,
     context: dict[str, Any] | None = None,
     schema: dict[str, Any] | None = None,
+    on_text: OnText | None = None,
+    stream: bool = False,
 ) -> CallResult:
     """One structured call, with re-asks after invalid answers and transport retries.
 
     ``context`` reaches the response model's validators as ``info.context``; ``schema``, if
     given, is sent as the response format instead of the model's own (grammar-constrained
-    servers decode to it).
+    servers decode to it). ``on_text`` is told the answer text of every request: "" when one
+    starts, then the text so far after each streamed chunk (``stream``: the same request with
+    ``stream: true``), or the whole answer at once. It sees answers before validation: one may
+    still be re-asked.
     """
-    call = _Call(settings, endpoint)
+    call = _Call(settings, endpoint, on_text, stream)
     tokens = (_CALL.set(call), _SCHEMA.set(schema), _VALIDATION.set(context or {}))
     try:
         draft = await _instructor(settings.mode).chat.completions.create(

@@ -6,6 +6,7 @@ from typing import Any
 
 from summarizer.backends._litellm import litellm
 from summarizer.backends.base import Endpoint
+from summarizer.backends.streaming import STREAM_FIELDS, Assembler, OnText, consume
 
 # litellm fills a missing key from the provider's environment variable (OPENAI_API_KEY...).
 # A server at SUMMARIZER_API_BASE is not that provider: it gets SUMMARIZER_API_KEY or this.
@@ -26,3 +27,12 @@ class LiteLLMBackend:
         return await litellm().acompletion(
             **request, **self.target, timeout=timeout, num_retries=0, max_retries=0
         )
+
+    async def stream(self, request: dict[str, Any], timeout: float, on_text: OnText | None) -> Any:
+        """The same request with ``stream: true``; ``on_text`` sees the answer as it grows."""
+        chunks = await litellm().acompletion(
+            **request, **self.target, **STREAM_FIELDS, timeout=timeout, num_retries=0, max_retries=0
+        )
+        assembler = Assembler(self.target["model"])
+        await consume(chunks, assembler, on_text, timeout)
+        return litellm().ModelResponse(**assembler.completion())

@@ -17,6 +17,7 @@ import weakref
 from typing import Any
 
 from summarizer.backends.base import Endpoint
+from summarizer.backends.streaming import STREAM_FIELDS, Assembler, OnText, consume
 
 _IDENTITY_HEADERS = ("OpenAI-Organization", "OpenAI-Project")
 
@@ -49,6 +50,26 @@ class OpenAICompatBackend:
             body={"model": self.model, **request},
             options=options,
         )
+
+    async def stream(self, request: dict[str, Any], timeout: float, on_text: OnText | None) -> Any:
+        """The same request with ``stream: true``; ``on_text`` sees the answer as it grows."""
+        from openai import AsyncStream, omit
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+        options: dict[str, Any] = {"timeout": timeout, "security": {"bearer_auth": True}}
+        if not self.api_key:
+            options["headers"] = {"Authorization": omit}
+        chunks = await _client(self.base_url, self.api_key).post(
+            "/chat/completions",
+            cast_to=ChatCompletionChunk,
+            body={"model": self.model, **request, **STREAM_FIELDS},
+            options=options,
+            stream=True,
+            stream_cls=AsyncStream[ChatCompletionChunk],
+        )
+        assembler = Assembler(self.model)
+        await consume(chunks, assembler, on_text, timeout)
+        return ChatCompletion.model_validate(assembler.completion())
 
 
 # One client per event loop and server, reused: its connection pool belongs to the loop that

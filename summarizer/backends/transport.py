@@ -31,6 +31,10 @@ _TRANSIENT_NAMES = frozenset(
         "InternalServerError",
         "RateLimitError",
         "BadGatewayError",
+        # httpcore's own, raised while a streamed body is being read (a connection cut mid-answer)
+        "RemoteProtocolError",
+        "ReadError",
+        "ReadTimeout",
     }
 )
 _QUOTA = re.compile(r"insufficient_quota|exceeded your current quota|billing_hard_limit", re.I)

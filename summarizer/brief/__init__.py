@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["asummarize", "summarize"]
+__all__ = ["asummarize", "asummarize_stream", "summarize", "summarize_stream"]
 
 if TYPE_CHECKING:
-    from summarizer.brief.pipeline import asummarize, summarize
+    from summarizer.brief.pipeline import asummarize, asummarize_stream, summarize, summarize_stream
 
 
 def __getattr__(name: str) -> Any:

@@ -15,21 +15,32 @@ One async core; :func:`summarize` is a thin wrapper that runs it on a private ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from summarizer.backends.client import CallResult, Endpoint, acomplete, resolve_endpoint
-from summarizer.brief import budget, chunking, injection, net
+from summarizer.brief import budget, chunking, events, injection, net
 from summarizer.brief.draft import SUMMARY_SENTENCE_CHARS, BriefDraft, Plan, response_schema
 from summarizer.brief.grounding import Grounder
 from summarizer.brief.prompts import prompt_version, render_messages, render_template
 from summarizer.brief.sentences import Sentence, split
 from summarizer.errors import ArticleError
-from summarizer.models import Article, Brief, BriefMetadata, Usage
+from summarizer.models import (
+    Article,
+    Brief,
+    BriefEvent,
+    BriefMetadata,
+    DoneEvent,
+    ItemEvent,
+    SummaryEvent,
+    Usage,
+)
 from summarizer.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -59,7 +70,75 @@ async def asummarize(
     settings: Settings | None = None,
     **overrides: Any,
 ) -> Brief:
-    """Brief one article with the configured model (the embedded one by default)."""
+    """Brief one article with the configured model (the embedded one by default).
+
+    The same pipeline as :func:`asummarize_stream` (its ``done`` event), with each model answer
+    read whole rather than streamed.
+    """
+    async for event in _events(article, model, settings, overrides, stream=False):
+        if isinstance(event, DoneEvent):
+            return event.brief
+    raise AssertionError("the pipeline ended without a brief")  # pragma: no cover
+
+
+async def asummarize_stream(
+    article: Article | str,
+    model: str | None = None,
+    *,
+    settings: Settings | None = None,
+    stream_model: bool = True,
+    **overrides: Any,
+) -> AsyncIterator[BriefEvent]:
+    """Brief one article, yielding the brief as it forms (``summarizer.models``):
+
+    ``candidates`` (the recall net's sentences, before any model call), then ``item`` events
+    (positions and warnings from the net at once; each development as soon as the model has
+    written it and it passed the checks ``summarize()`` applies: never retracted), ``summary``
+    (the checked summary and headline) and ``done`` (the ``Brief``, as ``asummarize`` returns it).
+
+    ``stream_model``: read the model's answers as they are written (``stream: true``); False
+    sends the plain request and emits a request's developments when its answer is whole.
+    Stopping the iteration (or cancelling its task) cancels the model call.
+    """
+    async for event in _events(article, model, settings, overrides, stream=stream_model):
+        yield event
+
+
+def summarize(
+    article: Article | str,
+    model: str | None = None,
+    *,
+    settings: Settings | None = None,
+    **overrides: Any,
+) -> Brief:
+    """Synchronous :func:`asummarize` (runs it on summarizer's own event loop thread)."""
+    return run_sync(asummarize(article, model, settings=settings, **overrides))
+
+
+def summarize_stream(
+    article: Article | str,
+    model: str | None = None,
+    *,
+    settings: Settings | None = None,
+    stream_model: bool = True,
+    **overrides: Any,
+) -> Iterator[BriefEvent]:
+    """Synchronous :func:`asummarize_stream`: events as they come; leaving the loop early (or
+    closing the iterator) cancels the model call."""
+    return iterate_sync(
+        asummarize_stream(article, model, settings=settings, stream_model=stream_model, **overrides)
+    )
+
+
+async def _events(
+    article: Article | str,
+    model: str | None,
+    settings: Settings | None,
+    overrides: dict[str, Any],
+    *,
+    stream: bool,
+) -> AsyncIterator[BriefEvent]:
+    """The one pipeline: every brief, streamed or not, is made here."""
     started = time.perf_counter()
     art = as_article(article)
     cfg = _settings(settings, {"model": model, **overrides})
@@ -84,25 +163,44 @@ async def asummarize(
         for part in parts
     ]
     plans = [p for p in plans if p.sentences] or [Plan.of(sentences, found, withheld, bool(title_suspect))]
+    yield events.candidates_event(found, withheld)
+
+    # Items are final when emitted; with --strict one dropped or rewritten field fails the whole
+    # brief, so nothing is shown before the brief stands.
+    held: list[ItemEvent] | None = [] if cfg.strict else None
+    ready: asyncio.Queue[ItemEvent] = asyncio.Queue()
+    tracker = events.ItemTracker(art, sentences, found, suspects, title_suspect, ready.put_nowait)
+    for event in tracker.net_events(plans):
+        if held is None:
+            yield event
+        else:
+            held.append(event)
 
     calls: list[CallResult] = []
     for number, plan in enumerate(plans, start=1):
         messages = render_messages(art, plan, number, len(plans))
         schema = response_schema(plan) if endpoint.constrained else None
-        calls.append(
-            await acomplete(cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema)
-        )
+        tracker.start(plan)
+        request = acomplete(
+            cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema,
+            on_text=tracker.on_text, stream=stream,
+        )  # fmt: skip
+        async for event in _while(request, ready, calls):
+            if held is None:
+                yield event
+            else:
+                held.append(event)
+        tracker.finish(calls[-1].draft)
+        for event in _drain(ready):
+            if held is None:
+                yield event
+            else:
+                held.append(event)
 
     grounder = Grounder(art, sentences, found, suspects, title_suspect)
-    drafts = [(plan, call.draft) for plan, call in zip(plans, calls, strict=True)]
-    summary = grounder.summary_candidates(drafts)
-    failing = [(i, text, refs, verdict) for i, (text, refs, verdict) in enumerate(summary) if not verdict.ok]
-    if failing and cfg.reasks > 0:
-        repair = await _repair(cfg, endpoint, grounder, failing)
-        calls.append(repair)
-        for (i, _text, refs, _verdict), fixed in zip(failing, repair.draft.sentences, strict=False):
-            summary[i] = (fixed.text, refs, grounder.check_summary(fixed.text, refs))
-    content = grounder.brief(drafts, summary, strict=cfg.strict)
+    content = await _summary_and_content(cfg, endpoint, grounder, tracker.done, calls, stream=stream)
+    for event in [*(held or []), *_drain(ready)]:
+        yield event
     usage = Usage()
     for call in calls:
         usage = usage.add(call.usage)
@@ -117,22 +215,71 @@ async def asummarize(
         chunks=len(plans),
         grounding=grounder.report,
     )
-    return Brief(**content, metadata=metadata)
+    brief = Brief(**content, metadata=metadata)
+    tracker.check(brief)
+    yield SummaryEvent(
+        headline=brief.headline, summary=brief.summary, summary_sentences=brief.summary_sentences
+    )
+    yield DoneEvent(brief=brief)
 
 
-def summarize(
-    article: Article | str,
-    model: str | None = None,
+async def _summary_and_content(
+    cfg: Settings,
+    endpoint: Endpoint,
+    grounder: Grounder,
+    drafts: list[tuple[Plan, BriefDraft]],
+    calls: list[CallResult],
     *,
-    settings: Settings | None = None,
-    **overrides: Any,
-) -> Brief:
-    """Synchronous :func:`asummarize` (runs it on summarizer's own event loop thread)."""
-    return run_sync(asummarize(article, model, settings=settings, **overrides))
+    stream: bool = False,
+) -> dict[str, Any]:
+    """The checked summary (re-asked once where it fails) and the brief's content; the repair
+    request, if any, is added to ``calls`` (``stream``: its answer is streamed, like the drafts')."""
+    extractive = cfg.summary_style == "extractive" or (cfg.summary_style == "auto" and endpoint.constrained)
+    summary = grounder.summary_candidates(drafts)
+    failing = [(i, text, refs, verdict) for i, (text, refs, verdict) in enumerate(summary) if not verdict.ok]
+    if failing and cfg.reasks > 0 and not extractive:
+        repair = await _repair(cfg, endpoint, grounder, failing, stream=stream)
+        calls.append(repair)
+        for (i, _text, refs, _verdict), fixed in zip(failing, repair.draft.sentences, strict=False):
+            summary[i] = (fixed.text, refs, grounder.check_summary(fixed.text, refs))
+    return grounder.brief(drafts, summary, strict=cfg.strict, extractive=extractive)
+
+
+async def _while(
+    request: Coroutine[Any, Any, CallResult], ready: asyncio.Queue[ItemEvent], calls: list[CallResult]
+) -> AsyncIterator[ItemEvent]:
+    """Run one model call, yielding the items that become final while it runs; its result goes
+    to ``calls``. Leaving early (the consumer stopped, or was cancelled) cancels the call."""
+    task = asyncio.ensure_future(request)
+    try:
+        while True:
+            getter = asyncio.ensure_future(ready.get())
+            done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield getter.result()
+                continue
+            getter.cancel()
+            for event in _drain(ready):
+                yield event
+            calls.append(task.result())  # raises the call's error
+            return
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+
+def _drain(ready: asyncio.Queue[ItemEvent]) -> list[ItemEvent]:
+    out = []
+    while not ready.empty():
+        out.append(ready.get_nowait())
+    return out
 
 
 def _prepare(text: str, cfg: Settings, endpoint: Endpoint) -> tuple[list[Sentence], list[chunking.Part]]:
-    return split(text), chunking.plan(text, cfg, endpoint)
+    # Markup (comments, fences, JSON, footnotes...) is blanked, offsets kept: never shown, never cited.
+    return split(injection.prose(text)), chunking.plan(text, cfg, endpoint)
 
 
 def _analyse(
@@ -165,7 +312,12 @@ class RepairDraft(BaseModel):
 
 
 async def _repair(
-    cfg: Settings, endpoint: Endpoint, grounder: Grounder, failing: list[tuple[int, str, list[int], Any]]
+    cfg: Settings,
+    endpoint: Endpoint,
+    grounder: Grounder,
+    failing: list[tuple[int, str, list[int], Any]],
+    *,
+    stream: bool = False,
 ) -> CallResult:
     """One request re-asks every failing summary sentence, each with its specific problem."""
     items = [
@@ -182,7 +334,9 @@ async def _repair(
         schema = RepairDraft.model_json_schema()
         schema["properties"]["sentences"].update(minItems=len(items), maxItems=len(items))
         schema["$defs"]["RepairedSentence"]["required"] = ["text"]
-    return await acomplete(cfg, endpoint, messages, RepairDraft, context={"count": len(items)}, schema=schema)
+    return await acomplete(
+        cfg, endpoint, messages, RepairDraft, context={"count": len(items)}, schema=schema, stream=stream
+    )
 
 
 # --- the sync wrapper ---------------------------------------------------------------------------
@@ -191,15 +345,52 @@ _LOOP: asyncio.AbstractEventLoop | None = None
 _LOOP_LOCK = threading.Lock()
 
 
+def _loop() -> asyncio.AbstractEventLoop:
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.is_closed():
+            _LOOP = asyncio.new_event_loop()
+            threading.Thread(target=_LOOP.run_forever, name="summarizer-loop", daemon=True).start()
+        return _LOOP
+
+
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine on one long-lived background loop, from any thread or inside a running loop.
 
     One loop for the process (not ``asyncio.run`` per call): litellm and httpx keep async
     clients that belong to the loop that made them.
     """
-    global _LOOP
-    with _LOOP_LOCK:
-        if _LOOP is None or _LOOP.is_closed():
-            _LOOP = asyncio.new_event_loop()
-            threading.Thread(target=_LOOP.run_forever, name="summarizer-loop", daemon=True).start()
-    return asyncio.run_coroutine_threadsafe(coroutine, _LOOP).result()
+    return asyncio.run_coroutine_threadsafe(coroutine, _loop()).result()
+
+
+def iterate_sync(events: AsyncIterator[T]) -> Iterator[T]:
+    """An async iterator consumed on the background loop, as a plain iterator; closing it early
+    (a ``break``, garbage collection) cancels what the async one was doing."""
+    out: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+    async def pump() -> None:
+        try:
+            async for event in events:
+                out.put(("event", event))
+        except BaseException as exc:
+            out.put(("error", exc))
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+        else:
+            out.put(("end", None))
+
+    def iterate() -> Iterator[T]:
+        future = asyncio.run_coroutine_threadsafe(pump(), _loop())
+        try:
+            while True:
+                kind, value = out.get()
+                if kind == "event":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            future.cancel()
+
+    return iterate()

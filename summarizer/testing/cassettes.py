@@ -6,6 +6,10 @@ JSON body (key order and whitespace don't matter; host and port do not count, si
 embedded server picks a free port). Bodies are stored pretty-printed as YAML block text so a
 person can read a cassette. Secrets are scrubbed from headers, and a cassette that would still
 hold one is refused outright.
+
+A streamed answer (``stream: true``) is recorded as the server sent it: its server-sent events,
+one ``data:`` line per chunk, replayed as one body that the client reads as a stream.
+``streamed_copy`` turns recorded plain answers into the same answers streamed, for tests.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ RESPONSE_HEADERS_DROPPED = (
     "openai-project",
     "content-length",
     "content-encoding",
+    "transfer-encoding",  # a recorded body is stored whole (a streamed one too)
     "x-request-id",
     "cf-ray",
     "date",
@@ -186,3 +191,41 @@ def replaying(*names: str, cassette_dir: Path = CASSETTE_DIR) -> Iterator[Any]:
 def interactions(name: str, cassette_dir: Path = CASSETTE_DIR) -> list[dict[str, Any]]:
     """A cassette's recorded interactions as plain data."""
     return list(yaml.safe_load((cassette_dir / f"{name}.yaml").read_text(encoding="utf-8"))["interactions"])
+
+
+def sse_body(completion: dict[str, Any], piece_chars: int = 6) -> str:
+    """A chat completion as the server-sent events of the same answer streamed (OpenAI's and
+    llama.cpp's chunk shape): the content in pieces, the finish reason, then the usage."""
+    choice = completion["choices"][0]
+    content = choice["message"].get("content") or ""
+    base: dict[str, Any] = {k: completion[k] for k in ("id", "created", "model") if k in completion}
+    base["object"] = "chat.completion.chunk"
+    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+    chunks += [
+        {**base, "choices": [{"index": 0, "delta": {"content": content[i : i + piece_chars]}}]}
+        for i in range(0, len(content), piece_chars)
+    ]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    if completion.get("usage"):
+        chunks.append({**base, "choices": [], "usage": completion["usage"]})
+    return "".join(f"data: {json.dumps(c, ensure_ascii=False)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+
+
+def streamed_copy(names: list[str], target: Path, cassette_dir: Path = CASSETTE_DIR) -> Path:
+    """Write ``target``: the recorded interactions of ``names`` as the same requests with
+    ``stream: true`` answered by the same answers streamed."""
+    from summarizer.backends.streaming import STREAM_FIELDS
+
+    out = []
+    for name in names:
+        for interaction in interactions(name, cassette_dir):
+            request = dict(interaction["request"])
+            body = json.loads(request["body"])
+            request["body"] = json.dumps({**body, **STREAM_FIELDS}, indent=2, ensure_ascii=False)
+            response = dict(interaction["response"])
+            completion = json.loads(response["body"]["string"])
+            response["body"] = {"string": sse_body(completion)}
+            response["headers"] = {**response.get("headers", {}), "content-type": ["text/event-stream"]}
+            out.append({"request": request, "response": response})
+    target.write_text(_ReadableYaml.serialize({"version": 1, "interactions": out}), encoding="utf-8")
+    return target

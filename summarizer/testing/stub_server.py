@@ -14,6 +14,7 @@ grounding passes), or with a fault chosen by a seeded random draw or a fixed scr
     content-filter   400 as OpenAI words a content-filter refusal
     insufficient-quota  429 as OpenAI words an account out of credit (not transient)
     ungrounded   a brief whose evidence is not in the article
+    stream-cut   (a streamed request) half the answer's chunks, then the connection closes
 
 Real model traffic is recorded from the real server; this is for the cases a real server will
 not produce on demand, and for load.
@@ -74,6 +75,11 @@ class StubConfig:
     retry_after: float = 0.05
     hang_seconds: float = 30.0
     items: int = 3  # developments per brief
+    # A request with ``"stream": true`` is answered as server-sent events (as llama.cpp and OpenAI
+    # do): the answer in pieces of ``chunk_chars`` characters, one every ``chunk_delay`` seconds
+    # after ``latency`` (the prompt), then a usage chunk and ``[DONE]``.
+    chunk_chars: int = 8
+    chunk_delay: float = 0.0
 
 
 class StubState:
@@ -87,6 +93,10 @@ class StubState:
         self.auth_headers: list[str] = []
         self.headers: list[dict[str, str]] = []  # every request's headers, names lower-cased
         self.times: list[float] = []  # time.monotonic() when each request arrived
+        self.streams_started = 0  # streamed answers begun
+        self.streams_finished = 0  # streamed answers sent to the end
+        self.streams_abandoned = 0  # streamed answers the client hung up on before the end
+        self.abandoned = threading.Event()  # set at the first abandoned stream
 
     def next_outcome(self) -> str:
         with self.lock:
@@ -261,8 +271,51 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(
                 200, self._completion(json.dumps(brief_for(messages, config.items, grounded=False)), body)
             )
+        elif body.get("stream"):
+            self._stream(json.dumps(brief_for(messages, config.items)), body, cut=outcome == "stream-cut")
         else:
             self._json(200, self._completion(json.dumps(brief_for(messages, config.items)), body))
+
+    def _stream(self, content: str, body: dict[str, Any], cut: bool = False) -> None:
+        """The answer as server-sent events, piece by piece; a client that hangs up is counted."""
+        state, config = self.server.state, self.server.state.config
+        completion = self._completion(content, body)
+        base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+        pieces = [content[i : i + config.chunk_chars] for i in range(0, len(content), config.chunk_chars)]
+        chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+        chunks += [{**base, "choices": [{"index": 0, "delta": {"content": p}}]} for p in pieces]
+        chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            chunks.append({**base, "choices": [], "usage": completion["usage"]})
+        with state.lock:
+            state.streams_started += 1
+        try:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for i, chunk in enumerate(chunks):
+                if cut and i == len(chunks) // 2:
+                    self.close_connection = True
+                    return
+                if i and config.chunk_delay and i < len(chunks) - 1:
+                    time.sleep(config.chunk_delay)
+                self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
+            self._chunk(b"data: [DONE]\n\n")
+            self._chunk(b"")
+        except OSError:  # the client hung up: a cancelled call
+            with state.lock:
+                state.streams_abandoned += 1
+            state.abandoned.set()
+            self.close_connection = True
+            return
+        with state.lock:
+            state.streams_finished += 1
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
 
 
 class _Server(ThreadingHTTPServer):
@@ -319,8 +372,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between streamed pieces")
     args = parser.parse_args()
-    with stub_server(StubConfig(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed)) as stub:
+    config = StubConfig(
+        latency=args.latency, fault_rate=args.fault_rate, seed=args.seed, chunk_delay=args.chunk_delay
+    )
+    with stub_server(config) as stub:
         print(f"stub server at {stub.api_base}", flush=True)
         try:
             while True:
