@@ -59,9 +59,9 @@ def _logging(verbose: int) -> None:
     from summarizer.redact import install_stderr_logging
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    install_stderr_logging(level)
-    for noisy in ("httpx", "LiteLLM", "litellm"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING if verbose < 2 else logging.DEBUG))
+    # Libraries (httpx, litellm, trafilatura...) speak from ERROR; -v their warnings, -vv all.
+    libraries = logging.ERROR if verbose == 0 else logging.WARNING if verbose == 1 else logging.DEBUG
+    install_stderr_logging(level, libraries)
     # instructor logs handled re-asks as errors; our own messages say what happened.
     logging.getLogger("instructor").setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL)
 
@@ -285,6 +285,12 @@ def serve(
         ),
     ] = None,
     model: ModelOpt = None,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="Libraries' log lines too: -v their warnings, -vv everything."
+        ),
+    ] = 0,
 ) -> None:
     """Run the brief service: HTTP API under /v1, a page at /, jobs that survive restarts.
 
@@ -299,6 +305,7 @@ def serve(
         ("SUMMARIZER_SERVER_WORKERS", workers),
         ("SUMMARIZER_DATABASE_URL", database_url),
         ("SUMMARIZER_MODEL", model),
+        ("SUMMARIZER_SERVER_VERBOSE", verbose or None),
     ):
         if value is not None:
             os.environ[name] = str(value)

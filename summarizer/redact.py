@@ -60,14 +60,39 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install_stderr_logging(level: int | str) -> None:
+_OURS = ("summarizer", "uvicorn")  # the application's loggers; every other one is a library's
+
+
+class _LevelByOrigin(logging.Filter):
+    """Our records from ``level``; a library's (httpx, litellm, trafilatura...) only from
+    ``library_level``: their chatter (a line per HTTP request, "discarding data: None") is for
+    --verbose, not for every run."""
+
+    def __init__(self, level: int, library_level: int) -> None:
+        super().__init__()
+        self.level, self.library_level = level, library_level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name.split(".", 1)[0] in _OURS
+        return record.levelno >= (self.level if ours else self.library_level)
+
+
+def install_stderr_logging(
+    level: int | str,
+    library_level: int | str = logging.ERROR,
+    formatter: logging.Formatter | None = None,
+) -> None:
     """One redacted stderr handler on the root logger (the CLI's and the service's setup)."""
-    import logging
     import sys
 
+    ours = logging.getLevelName(level) if isinstance(level, str) else level
+    libraries = logging.getLevelName(library_level) if isinstance(library_level, str) else library_level
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_LevelByOrigin(ours, libraries))
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter or logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(min(ours, libraries))
+    for name in _OURS:
+        logging.getLogger(name).setLevel(ours)

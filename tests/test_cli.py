@@ -160,3 +160,37 @@ def test_markdown_output_escapes_article_text():
     assert html.count("<h1>") == 1 and "<h2>" in html  # the brief's own headings only
     assert "Injected heading" in html and "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text
     assert "&amp;lt;b&amp;gt;" in html  # an entity in the article stays the characters it was
+
+
+def test_a_run_logs_no_library_chatter_unless_verbose(tmp_path):
+    """httpx's line per request and trafilatura's "discarding data" are for -v, not every run."""
+    import os
+
+    from summarizer.testing.stub_server import stub_server
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(SEED.read_text())
+    (src / "empty.html").write_text("<html><body></body></html>")
+    with stub_server() as stub:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
+        env.update(
+            SUMMARIZER_MODEL="openai/stub", SUMMARIZER_API_BASE=stub.api_base, SUMMARIZER_API_KEY="k" * 8
+        )
+        outputs = {}
+        for flag in ([], ["-vv"]):
+            command = [
+                sys.executable,
+                "-m",
+                "summarizer",
+                "run",
+                str(src),
+                "-o",
+                str(tmp_path / f"o{len(flag)}"),
+                "-q",
+            ]
+            done = subprocess.run(command + flag, env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 1, done.stderr  # empty.html has no text
+            outputs[bool(flag)] = done.stderr
+    assert "httpx" not in outputs[False] and "discarding data" not in outputs[False]
+    assert "HTTP Request: POST" in outputs[True], "with -vv the libraries speak"

@@ -218,3 +218,29 @@ def test_an_unknown_cost_is_not_reported_as_zero(client: Any) -> None:
 def test_the_readme_says_a_cancelled_articles_status_is_cancelled(client: Any) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert "`stopped`, status `cancelled`" in readme
+
+
+# -- logs -------------------------------------------------------------------------------------------
+
+
+def test_the_service_log_is_one_json_format_without_library_chatter(
+    tmp_path: Path, stub: Any, processes: list[Any]
+) -> None:
+    import httpx
+
+    from tests.service.support import ServiceProcess, service_env
+
+    service = ServiceProcess(service_env(stub, f"sqlite:///{tmp_path / 's.db'}"), tmp_path / "service.log")
+    processes.append(service)
+    service.wait_ready()
+    assert httpx.post(service.url + "/v1/briefs", json={"text": article(20)}).status_code == 200
+    created = httpx.post(
+        service.url + "/v1/jobs", json=[{"id": "empty", "html": "<html><body></body></html>"}]
+    )
+    wait_for(lambda: httpx.get(service.url + created.headers["location"]).json()["state"] == "done")
+    service.stop()
+    lines = [json.loads(line) for line in service.log.read_text().splitlines()]  # every line is JSON
+    assert any(line.get("event") == "request" and line.get("route") == "/v1/briefs" for line in lines)
+    assert any("Started server process" in line.get("message", "") for line in lines)
+    loggers = {line["logger"] for line in lines}
+    assert all(name.split(".")[0] in ("summarizer", "uvicorn") for name in loggers), loggers
