@@ -14,11 +14,15 @@ LOCK   := requirements.lock
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# pip first: before 24 it does not match justext's lxml[html_clean] to lxml's normalised
+# "html-clean" extra and warns on every install ("lxml ... does not provide the extra 'html_clean'").
 $(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) 'pip>=24.0'
 	$(PIP) -c $(LOCK) -e '.[dev]'
 	touch $@
 
 $(VENV)/.local: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) 'pip>=24.0'
 	$(PIP) -c $(LOCK) -e '.[local,dev]'
 	touch $@
 

@@ -194,3 +194,23 @@ def test_a_run_logs_no_library_chatter_unless_verbose(tmp_path):
             outputs[bool(flag)] = done.stderr
     assert "httpx" not in outputs[False] and "discarding data" not in outputs[False]
     assert "HTTP Request: POST" in outputs[True], "with -vv the libraries speak"
+
+
+def test_the_installs_upgrade_pip_before_installing():
+    """pip < 24 prints "lxml ... does not provide the extra 'html_clean'" on every install
+    (justext asks for lxml[html_clean]; lxml names the extra html-clean): both installs take a
+    pip that normalises extra names first."""
+    make = (ROOT / "Makefile").read_text()
+    for target in ("$(VENV)/.dev:", "$(VENV)/.local:"):
+        recipe = make.split(target, 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+        assert recipe[0].strip() == "$(PIP) 'pip>=24.0'", recipe
+        assert "-c $(LOCK)" in recipe[1]
+
+
+def test_the_readme_describes_the_seeds_as_they_are_and_quotes_no_stale_timing():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = (ROOT / "seeds" / "001_a34_bus_crash.html").read_text(encoding="utf-8")
+    publisher = page.split("<title>", 1)[1].split("</title>", 1)[0].rsplit("|", 1)[1].strip()
+    assert publisher == "Example News" and f'"{publisher}" page' in readme
+    assert "BBC" not in readme
+    assert "measured before this round" not in readme, "a figure the README itself calls stale"

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 
 from summarizer.errors import ArticleError, SummarizerError
@@ -194,12 +201,33 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         version=_version(),
         lifespan=lifespan,
         description="Typed, evidence-backed briefs of news articles. Errors are RFC 9457 problem documents.",
+        docs_url=None,  # served below, with Swagger UI's files from this machine (no CDN)
     )
     app.state.service = service
     app.add_middleware(Admission, briefer=service.briefer)
     app.add_middleware(AccessLog, metrics=service.metrics, keys=service.keys)  # outermost
     problems.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    swagger = _swagger_assets()
+    if swagger is not None:
+        app.mount("/docs/assets", StaticFiles(directory=swagger), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """Swagger UI. Its script and style come from this server (an offline machine, or one
+        whose browser cannot reach a CDN, still gets the page), where they are installed."""
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        spec, title = app.openapi_url or "/openapi.json", "summarizer API"
+        if swagger is None:
+            return get_swagger_ui_html(openapi_url=spec, title=title)
+        return get_swagger_ui_html(
+            openapi_url=spec,
+            title=title,
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon.png",
+        )
 
     # -- operations ---------------------------------------------------------------------------
 
@@ -851,6 +879,21 @@ async def _model_reachable(settings: Settings, model: str) -> str:
         # The address is the operator's business: an anonymous caller learns only the outcome.
         log.warning("readyz: %s", redact(f"{model} at {endpoint.api_base} unreachable: {type(exc).__name__}"))
         return "unreachable"
+
+
+def _swagger_assets() -> Path | None:
+    """A folder holding Swagger UI 5's ``swagger-ui-bundle.js`` and ``swagger-ui.css``: the copy
+    litellm (a dependency of summarizer) ships, found without importing litellm; None if absent
+    (then /docs falls back to FastAPI's CDN links, and says so in the log)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("litellm")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(root) / "proxy" / "swagger"
+        if (folder / "swagger-ui-bundle.js").is_file() and (folder / "swagger-ui.css").is_file():
+            return folder
+    log.warning("Swagger UI's files are not installed here: /docs loads them from a CDN")
+    return None
 
 
 def _version() -> str:

@@ -304,3 +304,23 @@ def test_the_readme_screenshot_is_made_from_files_in_the_repository(browser: Any
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_api_docs_page_works_offline(browser: Any, site: str) -> None:
+    """/docs loads Swagger UI from this server: with every other host unreachable it still renders."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(site):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(site + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "summarizer" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock-summary-path", has_text="/v1/briefs").count() >= 1
+    assert outside == [], outside
