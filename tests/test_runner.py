@@ -241,3 +241,27 @@ def test_dry_run_refuses_what_the_run_refuses(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["run", str(src), "--dry-run", "--executor", "ray"])
     assert result.exit_code == 2, result.output
     assert "--executor ray" in result.output
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_layers_import_downward_only():
+    """The run does not reach up into the service (the brief cache lives in summarizer.storage,
+    below both), and the backends' base imports no backend (they import it)."""
+    package = Path(__file__).resolve().parents[1] / "summarizer"
+    for path in sorted((package / "batch").glob("*.py")):
+        upward = {m for m in _imports(path) if m.startswith("summarizer.service")}
+        assert not upward, f"{path.name} imports {upward}"
+    assert not any(m.startswith("summarizer.service") for m in _imports(package / "storage.py"))
+    base = {m for m in _imports(package / "backends" / "base.py") if m.startswith("summarizer.")}
+    assert not base, f"backends/base.py imports {base}"

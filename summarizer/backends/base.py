@@ -3,7 +3,8 @@
 A backend sends one chat-completions request and returns the provider's response object, the
 shape instructor reads (``choices[0].message``, ``usage``). It never retries and never
 validates: transport retries, rate limits and re-asks belong to ``client`` and ``transport``,
-once for every backend. Two backends exist:
+once for every backend. Two backends exist (``client.backend_for`` chooses; this module imports
+neither, so they can import it):
 
 - ``openai_compat``: the ``openai`` SDK, for OpenAI-compatible servers of your own (the
   embedded llama.cpp server, ``openai/<name>`` at a ``SUMMARIZER_API_BASE``): lean, and the
@@ -53,13 +54,3 @@ class Backend(Protocol):
         """The same request with ``stream: true`` (``streaming``): ``on_text`` gets the answer text
         received so far after each chunk; the whole answer is returned as ``create`` returns it."""
         ...
-
-
-def backend_for(endpoint: Endpoint) -> Backend:
-    if endpoint.openai_compatible:
-        from summarizer.backends.openai_compat import OpenAICompatBackend
-
-        return OpenAICompatBackend(endpoint)
-    from summarizer.backends.litellm import LiteLLMBackend
-
-    return LiteLLMBackend(endpoint)

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from summarizer.backends.base import Backend, Endpoint, backend_for
+from summarizer.backends.base import Backend, Endpoint
 from summarizer.backends.streaming import OnText
 from summarizer.backends.strict import strict_request
 from summarizer.backends.transport import (
@@ -121,6 +121,18 @@ class CallResult:
     draft: Any  # an instance of the call's response model
     attempts: int
     usage: Usage
+
+
+def backend_for(endpoint: Endpoint) -> Backend:
+    """The OpenAI SDK for a server of your own, litellm for every other provider (chosen here,
+    where the client is built: the backends import ``base``, and ``base`` imports no backend)."""
+    if endpoint.openai_compatible:
+        from summarizer.backends.openai_compat import OpenAICompatBackend
+
+        return OpenAICompatBackend(endpoint)
+    from summarizer.backends.litellm import LiteLLMBackend
+
+    return LiteLLMBackend(endpoint)
 
 
 @functools.lru_cache(maxsize=64)

@@ -67,7 +67,7 @@ class Runner:
     progress: Progress
     stats: Stats = field(default_factory=Stats)
     fatal: SummarizerError | None = None  # raised when the run ends
-    shared: Any = None  # the service's Store (summarizer.service.store), with --database-url
+    shared: Any = None  # the brief cache (summarizer.storage.Database), with --database-url
     executor: Executor | None = None  # where the model is called; unset: this process
 
     async def handle(self, item: Input) -> None:
@@ -224,12 +224,13 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
 
 
 def _shared_store(url: str) -> Any:
-    """The brief cache of a ``summarizer serve`` store (SQLite or PostgreSQL), migrated."""
+    """The brief cache in a ``summarizer serve`` database (SQLite or PostgreSQL), migrated. It
+    lives in ``summarizer.storage``, below both the run and the service."""
     try:
-        from summarizer.service.store import Store
+        from summarizer.storage import Database
     except ImportError:
         raise UsageError("--database-url needs the serve extra: pip install 'summarizer[serve]'") from None
-    store = Store(url, threads=2)
+    store = Database(url, threads=2)
     store.migrate()
     return store
 

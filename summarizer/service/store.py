@@ -1,9 +1,6 @@
-"""The service's database: brief cache, jobs and their items, idempotency records.
-
-One SQLAlchemy Core schema for SQLite (WAL, the embedded default) and PostgreSQL (shared by
-replicas); migrations are Alembic revisions in ``migrations/versions``, applied at start-up under
-a lock (SQLite's write lock, or a PostgreSQL advisory lock) so replicas starting together migrate
-once.
+"""The service's store: the brief cache and the database under it (``summarizer.storage``,
+which ``summarizer run --database-url`` uses too), plus jobs and their items and idempotency
+records.
 
 Job items are a queue in the ``items`` table. A worker *claims* an item (``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL; SQLite serialises writers) with a lease it renews while it works; the
@@ -17,97 +14,30 @@ Methods are synchronous; the app calls them in a small thread pool (``run``).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
+
+from summarizer.storage import (
+    Database,
+    _insert_ignore,
+    briefs_t,
+    default_database_url,
+    idempotency_t,
+    items_t,
+    jobs_t,
+)
 
 T = TypeVar("T")
 
-metadata = sa.MetaData()
-briefs_t = sa.Table(
-    "briefs",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("model", sa.Text),
-    sa.Column("prompt_version", sa.String(32)),
-    sa.Column("brief", sa.Text),
-    sa.Column("created_at", sa.Float),
-)
-jobs_t = sa.Table(
-    "jobs",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("owner", sa.String(32)),
-    sa.Column("state", sa.String(16)),
-    sa.Column("model", sa.Text),
-    sa.Column("total", sa.Integer),
-    sa.Column("finished", sa.Integer),
-    sa.Column("created_at", sa.Float),
-    sa.Column("updated_at", sa.Float),
-)
-items_t = sa.Table(
-    "items",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("job_id", sa.String(32)),
-    sa.Column("seq", sa.Integer),
-    sa.Column("item_id", sa.Text),
-    sa.Column("source", sa.Text),
-    sa.Column("article", sa.Text),
-    sa.Column("state", sa.String(16)),
-    sa.Column("brief_key", sa.String(64)),
-    sa.Column("cached", sa.Boolean),
-    sa.Column("error_kind", sa.String(64)),
-    sa.Column("error", sa.Text),
-    sa.Column("claimed_by", sa.String(64)),
-    sa.Column("lease_until", sa.Float),
-    sa.Column("attempts", sa.Integer),
-    sa.Column("finished_seq", sa.Integer),
-    sa.Column("finished_at", sa.Float),
-)
-idempotency_t = sa.Table(
-    "idempotency",
-    metadata,
-    sa.Column("owner", sa.String(32), primary_key=True),
-    sa.Column("key", sa.String(255), primary_key=True),
-    sa.Column("request_hash", sa.String(64)),
-    sa.Column("status", sa.Integer),
-    sa.Column("content_type", sa.Text),
-    sa.Column("location", sa.Text),
-    sa.Column("body", sa.LargeBinary),
-    sa.Column("created_at", sa.Float),
-)
-
 FINAL = ("done", "failed", "cancelled")
 IDEMPOTENCY_PENDING_S = 600.0  # a first request that never finished (its process died) stops blocking its key
-
-
-def default_database_url() -> str:
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("summarizer"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'service.db'}"
-
-
-def engine_url(url: str) -> str:
-    """``postgresql://`` means psycopg 3 (SQLAlchemy's bare default is psycopg2)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 @dataclass(frozen=True)
@@ -138,73 +68,9 @@ class StoredResponse:
     body: bytes | None
 
 
-class Store:
-    def __init__(self, url: str | None = None, threads: int = 8):
-        self.url = engine_url(url or default_database_url())
-        self.is_sqlite = self.url.startswith("sqlite")
-        self.engine = _engine(self.url, threads)
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Call a store method off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        self.engine.dispose()
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
-            yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
-
-    # -- schema ------------------------------------------------------------------------------
-
-    def migrate(self) -> None:
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self._write() as conn:
-            if not self.is_sqlite:
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7251001)")
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-
-    def revision(self) -> str | None:
-        with self._read() as conn:
-            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-
-    def ping(self) -> None:
-        with self._read() as conn:
-            conn.exec_driver_sql("SELECT 1").scalar()
-
-    # -- brief cache -------------------------------------------------------------------------
-
-    def cached(self, key: str) -> str | None:
-        with self._read() as conn:
-            return conn.execute(sa.select(briefs_t.c.brief).where(briefs_t.c.key == key)).scalar()
-
-    def cache_put(self, key: str, model: str, prompt_version: str, brief_json: str) -> None:
-        with self._write() as conn:
-            _insert_ignore(
-                conn,
-                briefs_t,
-                {
-                    "key": key,
-                    "model": model,
-                    "prompt_version": prompt_version,
-                    "brief": brief_json,
-                    "created_at": time.time(),
-                },
-                ["key"],
-            )
+class Store(Database):
+    """The service's store: the brief cache (``Database``), jobs and their items, idempotency
+    records."""
 
     # -- idempotency -------------------------------------------------------------------------
 
@@ -627,41 +493,6 @@ def _locked(query: Any, store: Store, skip_locked: bool = False) -> Any:
     """FOR UPDATE on PostgreSQL (SKIP LOCKED for claims, so replicas never wait on each other's
     items). SQLite has no row locks: its write transaction (BEGIN IMMEDIATE) excludes others."""
     return query if store.is_sqlite else query.with_for_update(skip_locked=skip_locked)
-
-
-def _insert_ignore(conn: Connection, table: sa.Table, values: dict[str, Any], keys: list[str]) -> bool:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
-    return bool(result.rowcount)
-
-
-def _engine(url: str, threads: int) -> Engine:
-    if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_size=threads, max_overflow=threads, pool_pre_ping=True)
-    path = url.split("///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url, pool_size=threads, max_overflow=threads, connect_args={"check_same_thread": False, "timeout": 30}
-    )
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        # We issue BEGIN ourselves: IMMEDIATE for writes, so two writers never deadlock on upgrade.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
-
-    return engine
 
 
 def request_hash(*parts: bytes | str) -> str:
