@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -76,6 +76,14 @@ def brief(
     strict: Annotated[
         bool, typer.Option(help="Fail if items stay ungrounded instead of dropping them.")
     ] = False,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Show the brief as it forms: live in a terminal; piped, one JSON line per event "
+            "(candidates, item, summary, done).",
+        ),
+    ] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Brief one article and print it."""
@@ -89,6 +97,9 @@ def brief(
             article = text_article(decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
         else:
             article = read_article(Path(path))
+        if stream:
+            _brief_stream(article, model, strict, format)
+            return
         result = summarize(article, model=model, strict=strict or None)
     except SummarizerError as exc:
         _fail(str(exc))
@@ -99,6 +110,22 @@ def brief(
         typer.echo(brief_markdown(result, article.title, article.text), nl=False)
     else:
         typer.echo(result.model_dump_json(indent=2))
+
+
+def _brief_stream(article: Any, model: str | None, strict: bool, format: Format) -> None:
+    """``brief --stream``: a live view on a terminal, JSON lines of events when piped."""
+    from summarizer.brief.pipeline import summarize_stream
+    from summarizer.live import show_live, write_json_lines
+
+    events = summarize_stream(article, model=model, strict=strict or None)
+    if not sys.stdout.isatty():
+        write_json_lines(events, sys.stdout)
+        return
+    done = show_live(events, article.title)
+    if done is not None and format is Format.markdown:
+        from summarizer.brief.render import brief_markdown
+
+        typer.echo(brief_markdown(done.brief, article.title, article.text), nl=False)
 
 
 @app.command()

@@ -189,6 +189,7 @@ async def run(options: RunOptions, settings: Settings | None = None) -> int:
     with locked(out):
         store = OutputStore(out, options.markdown)
         store.set_ballast()
+        store.open_views()  # briefs.jsonl / errors.jsonl grow from here as articles finish
         # Starts the embedded server (if that is the model) once, before any article is read.
         endpoint = await asyncio.to_thread(resolve_endpoint, settings)
         # The embedded server has one slot on a small CPU: more in flight only queues there.

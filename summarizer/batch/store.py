@@ -2,7 +2,11 @@
 
 Per input: ``OUT/<name>.json`` (and ``.md``), written atomically, and one manifest record. The
 views a person reads, ``errors.jsonl``, ``briefs.jsonl`` and ``index.md``, are rebuilt from the
-manifest at the end of every run, so they are exact whatever was interrupted.
+manifest at the end of every run, so they are exact whatever was interrupted. While a run goes
+on, ``briefs.jsonl`` and ``errors.jsonl`` grow: rebuilt from the manifest when it starts (what
+earlier runs finished, once each), then one line appended per article as it finishes (after its
+manifest record; one write, fsynced), so ``tail -F OUT/briefs.jsonl`` follows a run and a
+``kill -9`` leaves whole lines, none of which a resumed run repeats.
 
 A full disk must not lose the record of what failed: a small ballast file is set aside when the
 run starts and given back at the first ENOSPC, which leaves room for the error records.
@@ -86,6 +90,7 @@ class OutputStore:
         if self.markdown:
             atomic_write(target.with_suffix(".md"), brief_markdown(brief, article.title, article.text))
         self._record(item, "done", work=work, output=str(output))
+        self._append("briefs.jsonl", brief_line(item.source, str(output), brief))
 
     def failed(self, item: Input, kind: FailureKind, reason: str, output: Path | None = None) -> None:
         """Record a failure; never raises (a full disk keeps it in memory for ``finish``)."""
@@ -93,6 +98,33 @@ class OutputStore:
         if output is not None:
             fields["output"] = str(output)  # a re-run keeps the name it was given
         self._record(item, kind.status, **fields)
+        line = {"source": item.source, "status": kind.status, "kind": kind.value, "reason": reason}
+        self._append("errors.jsonl", json.dumps(line, ensure_ascii=False))
+
+    def open_views(self) -> None:
+        """When a run starts: briefs.jsonl and errors.jsonl as the manifest has them (a line torn
+        by a killed run is gone; nothing is there twice), ready to grow."""
+        records = list(self.manifest.records.values())
+        for name, lines in (("errors.jsonl", self._errors), ("briefs.jsonl", self._briefs)):
+            try:
+                _rewrite(self.out / name, functools.partial(lines, records))
+            except OSError as exc:
+                self.disk_trouble(exc)  # the end of the run tries again
+
+    def _append(self, name: str, line: str) -> None:
+        """One whole line, in one write, fsynced; a failure is left to the end-of-run rebuild."""
+        data = (line + "\n").encode("utf-8")
+        try:
+            fd = os.open(self.out / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                written = os.write(fd, data)
+                while written < len(data):  # a regular file takes it whole; just in case
+                    written += os.write(fd, data[written:])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            self.disk_trouble(exc)
 
     def _record(self, item: Input, status: str, **fields: Any) -> None:
         self.seen.add(item.key)
