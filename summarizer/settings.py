@@ -68,6 +68,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Re-asks after an invalid answer, and of summary sentences that fail the check.",
     )
+    summary_style: Literal["auto", "extractive", "free"] = Field(
+        default="auto",
+        description="How the summary is written. 'extractive': the article's own sentences, the lead "
+        "development first, shortened at clause boundaries (exact by construction); 'free': the "
+        "model's sentences that pass the claim-aware check (failing ones re-asked once). 'auto': "
+        "extractive on grammar-constrained local models (a 1.5B model's paraphrases failed the "
+        "check too often), free on hosted ones.",
+    )
     strict: bool = Field(
         default=False,
         description="Raise GroundingError instead of dropping or rewording what the article does not back.",

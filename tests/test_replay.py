@@ -57,12 +57,14 @@ def test_the_seed_brief_carries_the_articles_warnings_and_voices():
 
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=[f.name for f in FIXTURES])
-def test_usage_and_attempts_sum_every_recorded_request(fx):
-    with cassette(fx.name):
+def test_usage_and_attempts_sum_every_request_made(fx):
+    with cassette(fx.name) as cass:
         brief = summarize(fx.article, settings=replay_settings(**fx.settings))
+        played = [i for i, n in cass.play_counts.items() if n]
     recorded = cassette_interactions(fx.name)
-    usages = [json.loads(i["response"]["body"]["string"])["usage"] for i in recorded]
-    assert brief.metadata.attempts == len(recorded)
+    # An extractive summary asks no repair: a cassette recorded with one has an unplayed request.
+    usages = [json.loads(recorded[i]["response"]["body"]["string"])["usage"] for i in played]
+    assert brief.metadata.attempts == len(played) >= 1
     assert brief.metadata.usage.prompt_tokens == sum(u["prompt_tokens"] for u in usages)
     assert brief.metadata.usage.completion_tokens == sum(u["completion_tokens"] for u in usages)
 

@@ -37,8 +37,15 @@ _CLOSERS = "\"'\u201d\u2019)"
 _QUOTE_MARKS = re.compile(r"[\"\u201c\u201d]")
 
 
-def compress(text: str, limit: int) -> str:
-    """``text`` shortened to at most ``limit`` characters by dropping whole clauses, where it can."""
+def compress(text: str, limit: int, *, sentence: bool = True) -> str:
+    """``text`` shortened to at most ``limit`` characters by dropping whole clauses, where it can.
+    A ``sentence`` gets a capital and an end mark; a clause ("shortages if the strike goes on")
+    is left as it reads inside its sentence."""
+    if not sentence:
+        clause = compress(text, limit)
+        if clause[:1].isupper() and not text.strip()[:1].isupper():
+            clause = clause[0].lower() + clause[1:]
+        return clause.rstrip(".") if not text.rstrip().endswith(".") else clause
     text = " ".join(text.split())
     text = _tidy(_CAPTION.sub("", text))
     text = _tidy(_OPENER.sub("", text))
@@ -89,7 +96,12 @@ def _removable(text: str) -> list[tuple[int, int]]:
             else:
                 end = _end(doc, right)
             inner.append((1, before.idx if before is not None else 0, end))
-        elif right >= last and comma_before and tok.dep_ in ("advcl", "prep", "conj", "npadvmod", "xcomp", "ccomp", "acl", "relcl", "advmod", "dep"):
+        elif (
+            right >= last
+            and comma_before
+            and tok.dep_
+            in ("advcl", "prep", "conj", "npadvmod", "xcomp", "ccomp", "acl", "relcl", "advmod", "dep")
+        ):
             # A trailing clause after a comma: ", including …", ", saying …", ", as …".
             inner.append((2, before.idx if before is not None else 0, _end(doc, right)))
         elif left == 0 and tok.dep_ == "advcl" and after is not None and after.text == ",":

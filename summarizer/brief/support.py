@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from summarizer.brief import net
@@ -65,7 +64,7 @@ _NUMBER_WORDS = {
     "once": "1",
 }
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019-]*")
 _STOP = frozenset(
     """
     a an the and or but of in on at to for with by from as is was were are be been being has have had
@@ -83,6 +82,42 @@ _MONTHS_DAYS = re.compile(
 # How much of a claim's wording may be new: a paraphrase changes some words, an invention many.
 MAX_NEW_WORD_SHARE = 0.25
 MIN_NEW_WORDS = 2
+
+
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_U = "|".join(_UNITS[1:])
+_T = "|".join(_TENS[2:])
+_TU = rf"(?:{_T})(?:[- ](?:{_U}))?"
+_COMPOUND_NUMBER = re.compile(
+    rf"\b(?:{_TU}|(?:{_U}))(?:\s+hundred(?:\s+(?:and\s+)?(?:{_TU}|(?:{_U})))?)?\b",
+    re.IGNORECASE,
+)
+
+
+def _spell_numbers(text: str) -> str:
+    """Spelled-out compound numbers as digits ("two hundred and thirty" -> "230", "fifty-one"
+    -> "51"), so that they compare with the article's digits. Single words are left alone."""
+
+    def value(m: re.Match[str]) -> str:
+        words = re.findall(r"[a-z]+", m.group().lower())
+        if len(words) < 2:
+            return m.group()
+        total = current = 0
+        for w in words:
+            if w in _UNITS:
+                current += _UNITS.index(w)
+            elif w in _TENS:
+                current += 10 * _TENS.index(w)
+            elif w == "hundred":
+                current *= 100
+        total += current
+        return str(total)
+
+    return _COMPOUND_NUMBER.sub(value, text)
 
 
 @dataclass(frozen=True)
@@ -128,7 +163,8 @@ def _names(text: str) -> list[str]:
 # Capitalised only because they open a sentence: not names.
 _COMMON_STARTS = frozenset(
     """
-    despite amid following after around about over under nearly almost roughly more fewer less up officials police residents experts critics nevertheless nonetheless
+    despite amid following after around about over under nearly almost roughly more fewer less up
+    officials police residents experts critics nevertheless nonetheless
     however meanwhile moreover furthermore additionally still yet instead indeed importantly initially
     currently finally earlier later previously recently overall according in on at as with without
     during before since until while when although though because if its their his her both several many
@@ -195,6 +231,9 @@ def check(
     """
     if not support:
         return Verdict(False, ("no supporting sentence",))
+    claim = _spell_numbers(claim)
+    support = [_spell_numbers(s) for s in support]
+    context = [_spell_numbers(c) for c in context or []]
     problems: list[str] = []
     source = " ".join(support)
     wider = " ".join([*(context or []), source])
@@ -213,7 +252,11 @@ def check(
     problems += _attribution(claim, support)
     problems += claim_problems(claim, support)
 
-    content = [w for w in _WORD.findall(claim) if w.lower() not in _STOP and len(w) > 2]
+    content = [
+        w
+        for w in _WORD.findall(claim)
+        if w.lower() not in _STOP and len(w) > 2 and w.lower() not in _NUMBER_WORDS
+    ]
     # Wording must come from the cited sentences themselves: the context is there for names (a
     # pronoun's antecedent), not to lend a claim words its support does not have.
     new = [
@@ -232,17 +275,56 @@ def check(
 # Words news paraphrase swaps for one another (stems, as ``_stem`` makes them): a changed word
 # from one of these groups is not a new fact. Kept to the common verbs and nouns of news.
 _SYNONYM_GROUPS = (
-    "rise rose risen climb increa grow jump soar", "fall fell fallen drop declin decrea slump plung", "cut reduc lower slash",
-    "kill die dead death", "injur hurt wound", "fire blaze", "say state tell told add note remark",
-    "call descri label", "launch fire", "begin start launch", "end finish conclu", "leave quit exit depart",
-    "arrest detai hold", "charg accus", "sack fire dismi", "win victo triump", "lose defea loss",
-    "buy acqui purch", "sell offlo", "hundr 100", "thous 1000", "milli million", "go went gone leave",
-    "come came arriv", "force effec", "peopl person resid citiz", "home house prope", "car vehic",
-    "plan schem propo", "law legis rule", "ban prohi outla", "talk negot discu", "show reveal find found",
-    "help aid assis", "attack strik assau", "big large major huge", "small minor", "stud resea repor",
-    "offic polic", "town city", "child kid", "job post role", "firm compa busin", "doctor medic",
-    "still conti", "though althou but while", "minut min", "agree accep", "refus decli",
-)  # fmt: skip
+    "rise rose risen climb increa grow jump soar",
+    "fall fell fallen drop declin decrea slump plung",
+    "cut reduc lower slash",
+    "kill die dead death",
+    "injur hurt wound",
+    "fire blaze",
+    "say state tell told add note remark",
+    "call descri label",
+    "launch fire",
+    "begin start launch",
+    "end finish conclu",
+    "leave quit exit depart",
+    "arrest detai hold",
+    "charg accus",
+    "sack fire dismi",
+    "win victo triump",
+    "lose defea loss",
+    "buy acqui purch",
+    "sell offlo",
+    "hundr 100",
+    "thous 1000",
+    "milli million",
+    "go went gone leave",
+    "come came arriv",
+    "force effec",
+    "peopl person resid citiz",
+    "home house prope",
+    "car vehic",
+    "plan schem propo",
+    "law legis rule",
+    "ban prohi outla",
+    "talk negot discu",
+    "show reveal find found",
+    "help aid assis",
+    "attack strik assau",
+    "big large major huge",
+    "small minor",
+    "stud resea repor",
+    "offic polic",
+    "town city",
+    "child kid",
+    "job post role",
+    "firm compa busin",
+    "doctor medic",
+    "still conti",
+    "though althou but while",
+    "minut min",
+    "agree accep",
+    "refus decli",
+)
 _SYNONYMS: dict[str, set[str]] = {}
 for _group in _SYNONYM_GROUPS:
     _stems = {_stem(w) for w in _group.split()}
@@ -279,11 +361,16 @@ def _attribution(claim: str, support: list[str]) -> list[str]:
         content = {_stem(w) for w in _WORD.findall(clause) if w.lower() not in _STOP and len(w) > 2} - own
         best = max(support, key=lambda s: len(content & {_stem(w) for w in _WORD.findall(s)}))
         speaking = _reporting_subject(best, content)
-        if speaking is not None:
-            said_by = {_stem(w) for w in _WORD.findall(speaking) if w.lower() not in _STOP}
-            if own & said_by or _same_role(who.name, speaking):
-                continue
-            problems.append(f"says {who.name} spoke, but the cited sentence attributes it to {speaking}")
+        if speaking:
+            claim_words = _speaker_words(clause) | own
+            for name in speaking:
+                said_by = {_stem(w) for w in _WORD.findall(name) if w.lower() not in _STOP}
+                if own & said_by or _same_role(who.name, name) or (said_by and said_by <= claim_words):
+                    break
+            else:
+                problems.append(
+                    f"says {who.name} spoke, but the cited sentence attributes it to {speaking[0]}"
+                )
             continue
         if own & {_stem(w) for w in _WORD.findall(best)} or _same_role(who.name, best):
             continue
@@ -296,17 +383,47 @@ def _attribution(claim: str, support: list[str]) -> list[str]:
 
 _SPEAKER_CLAUSES = re.compile(r",?\s+(?:and|but|while|whereas)\s+(?=[A-Z])|;\s+")
 _REPORTING_LEMMAS = frozenset(
-    {"say", "tell", "add", "announce", "warn", "claim", "state", "insist", "argue", "confirm", "deny", "write"}
+    {
+        "say",
+        "tell",
+        "add",
+        "announce",
+        "warn",
+        "claim",
+        "state",
+        "insist",
+        "argue",
+        "confirm",
+        "deny",
+        "write",
+    }
 )
 
 
-def _reporting_subject(sentence: str, content: set[str]) -> str | None:
-    """Who, in ``sentence``, says the words that ``content`` (stems) reports: the named subject
-    of the reporting verb whose clause holds most of them ("Streeting said the plan would cut
-    waiting lists, while Atkins called it a gimmick"). None when no named subject reports it."""
+def _speaker_words(clause: str) -> set[str]:
+    """Stems of who a claim says is speaking: the subject of its reporting verb, or what follows
+    "according to" ("according to Kyiv's air force")."""
     from summarizer.brief.language import parse
 
-    best: tuple[int, str] | None = None
+    out: set[str] = set()
+    for tok in parse(clause):
+        if tok.lemma_.lower() in _REPORTING_LEMMAS or tok.lower_ in ("warned", "called", "described"):
+            for k in tok.children:
+                if k.dep_ == "nsubj":
+                    out |= {_stem(t.text) for t in k.subtree}
+        if tok.lower_ == "according":
+            out |= {_stem(t.text) for t in tok.subtree if t.lower_ not in ("according", "to")}
+    return out
+
+
+def _reporting_subject(sentence: str, content: set[str]) -> list[str]:
+    """Who, in ``sentence``, says the words that ``content`` (stems) reports: the named subject
+    of the reporting verb whose clause holds most of them ("Streeting said the plan would cut
+    waiting lists, while Atkins called it a gimmick"); all of them on a tie, none when no named
+    subject reports it."""
+    from summarizer.brief.language import parse
+
+    best: list[tuple[int, str]] = []
     for tok in parse(sentence):
         if tok.lemma_.lower() in _REPORTING_LEMMAS or tok.lower_ in ("warned", "called", "described"):
             subject = next((k for k in tok.children if k.dep_ == "nsubj"), None)
@@ -317,15 +434,20 @@ def _reporting_subject(sentence: str, content: set[str]) -> str | None:
             ]
             overlap = len(content & {_stem(t.text) for t in clause})
             name = " ".join(t.text for t in subject.subtree if t.dep_ != "poss" and t.head.dep_ != "poss")
-            if overlap and (best is None or overlap > best[0]):
-                best = (overlap, name)
-    return best[1] if best else None
+            if overlap and (not best or overlap > best[0][0]):
+                best = [(overlap, name)]
+            elif best and overlap == best[0][0]:
+                best.append((overlap, name))
+    return [name for _n, name in best]
 
 
 def _same_role(name: str, sentence: str) -> bool:
     """ "The club said" for "according to the club": a role noun the sentence also uses."""
     words = [w.lower() for w in _WORD.findall(name)]
-    return bool(words) and words[-1] in {w.lower() for w in _WORD.findall(sentence)}
+    if not words:
+        return False
+    theirs = {_stem(w) for w in _WORD.findall(sentence)}
+    return bool(({_stem(words[-1])} | _SYNONYMS.get(_stem(words[-1]), set())) & theirs)
 
 
 def _same_actor(a: str, b: str) -> bool:
@@ -344,50 +466,184 @@ def _same_actor(a: str, b: str) -> bool:
 
 _NEGATORS = frozenset({"not", "n't", "never", "no", "none", "nobody", "nothing", "neither", "nor", "without"})
 # Verbs whose complement did not happen: "declined to approve" is "did not approve".
-_NEGATING_VERBS = frozenset({"decline", "refuse", "fail", "deny", "reject", "avoid", "forbid", "prevent", "stop"})
+_NEGATING_VERBS = frozenset(
+    {"decline", "refuse", "fail", "deny", "reject", "avoid", "forbid", "prevent", "stop"}
+)
 _POSSIBLE = frozenset({"may", "might", "could", "can"})
 _CERTAIN = frozenset({"will", "would", "shall", "must", "'ll", "wo"})
 # Verbs that make their complement a possibility, not a fact: "is considering closing".
 _HEDGING_VERBS = frozenset(
-    {"consider", "plan", "propose", "threaten", "hope", "seek", "want", "aim", "intend", "expect",
-     "suggest", "explore", "discuss", "weigh", "mull", "try", "attempt", "offer", "vow", "pledge", "promise",
-     "negotiate", "prepare", "push", "look", "review", "study", "debate", "eye"}
-)  # fmt: skip
+    {
+        "consider",
+        "plan",
+        "propose",
+        "threaten",
+        "hope",
+        "seek",
+        "want",
+        "aim",
+        "intend",
+        "expect",
+        "suggest",
+        "explore",
+        "discuss",
+        "weigh",
+        "mull",
+        "try",
+        "attempt",
+        "offer",
+        "vow",
+        "pledge",
+        "promise",
+        "negotiate",
+        "prepare",
+        "push",
+        "look",
+        "review",
+        "study",
+        "debate",
+        "eye",
+    }
+)
 _CONTEMPLATING = frozenset({"consider", "plan", "propose", "weigh", "mull", "explore", "eye", "seek", "want"})
 _HEDGE_ADVERBS = frozenset(
-    {"possibly", "probably", "likely", "reportedly", "allegedly", "apparently", "perhaps", "maybe", "potentially"}
+    {
+        "possibly",
+        "probably",
+        "likely",
+        "reportedly",
+        "allegedly",
+        "apparently",
+        "perhaps",
+        "maybe",
+        "potentially",
+    }
 )
 # Nouns that make the act they introduce a prospect: "in talks to sign", "a plan to close".
 _HEDGING_NOUNS = frozenset(
-    {"talk", "plan", "bid", "proposal", "attempt", "effort", "hope", "move", "threat", "offer", "option", "idea"}
+    {
+        "talk",
+        "plan",
+        "bid",
+        "proposal",
+        "attempt",
+        "effort",
+        "hope",
+        "move",
+        "threat",
+        "offer",
+        "option",
+        "idea",
+    }
 )
 _ANTONYMS: dict[str, frozenset[str]] = {}
 for _pair in (
-    "rise fall", "rise drop", "rise decline", "increase decrease", "increase cut", "increase fall",
-    "increase drop", "increase reduce", "raise cut", "raise lower", "raise reduce", "grow shrink",
-    "gain lose", "win lose", "approve reject", "approve block", "accept reject", "open close",
-    "allow ban", "allow forbid", "allow prohibit", "permit ban", "legal illegal", "guilty innocent",
-    "convict acquit", "support oppose", "pass fail", "boost cut", "hire fire", "hire lay", "arrest release",
-    "join leave", "start end", "start stop", "buy sell", "up down", "high low", "higher lower",
-    "more less", "more fewer", "above below", "survive die", "profit loss", "expand shrink", "expand cut",
-    "welcome condemn", "praise criticise", "praise criticize", "confirm deny", "admit deny",
-    "strengthen weaken", "improve worsen", "increase slash", "soar plunge", "soar slump", "climb fall",
-    "climb drop", "surge plunge", "jump fall", "jump drop", "resume suspend", "lift impose", "award strip",
-    "grant refuse", "grant deny", "grant reject", "lead trail", "ahead behind", "success failure", "victory defeat", "include exclude", "cheap expensive",
-):  # fmt: skip
+    "rise fall",
+    "rise drop",
+    "rise decline",
+    "increase decrease",
+    "increase cut",
+    "increase fall",
+    "increase drop",
+    "increase reduce",
+    "raise cut",
+    "raise lower",
+    "raise reduce",
+    "grow shrink",
+    "gain lose",
+    "win lose",
+    "approve reject",
+    "approve block",
+    "accept reject",
+    "open close",
+    "allow ban",
+    "allow forbid",
+    "allow prohibit",
+    "permit ban",
+    "legal illegal",
+    "guilty innocent",
+    "convict acquit",
+    "support oppose",
+    "pass fail",
+    "boost cut",
+    "hire fire",
+    "hire lay",
+    "arrest release",
+    "join leave",
+    "start end",
+    "start stop",
+    "buy sell",
+    "up down",
+    "high low",
+    "higher lower",
+    "more less",
+    "more fewer",
+    "above below",
+    "survive die",
+    "profit loss",
+    "expand shrink",
+    "expand cut",
+    "welcome condemn",
+    "praise criticise",
+    "praise criticize",
+    "confirm deny",
+    "admit deny",
+    "strengthen weaken",
+    "improve worsen",
+    "increase slash",
+    "soar plunge",
+    "soar slump",
+    "climb fall",
+    "climb drop",
+    "surge plunge",
+    "jump fall",
+    "jump drop",
+    "resume suspend",
+    "lift impose",
+    "award strip",
+    "grant refuse",
+    "grant deny",
+    "grant reject",
+    "lead trail",
+    "ahead behind",
+    "success failure",
+    "victory defeat",
+    "include exclude",
+    "cheap expensive",
+):
     _a, _b = _pair.split()
     _ANTONYMS[_a] = _ANTONYMS.get(_a, frozenset()) | {_b}
     _ANTONYMS[_b] = _ANTONYMS.get(_b, frozenset()) | {_a}
 _NEGATIVE_PREFIXES = ("un", "in", "il", "im", "ir", "dis", "non")
 # Verbs that report the same kind of act, so that roles can be compared across a paraphrase.
 _SAME_ACT = {
-    "defeat": "beat", "overcome": "beat", "thrash": "beat", "edge": "beat",
-    "strike": "attack", "bomb": "attack", "shell": "attack", "assault": "attack", "invade": "attack",
-    "murder": "kill", "slay": "kill", "shoot": "kill",
-    "detain": "arrest", "sack": "fire", "dismiss": "fire", "overtake": "pass",
-    "acquire": "buy", "purchase": "buy", "take over": "buy", "pay": "pay", "fine": "fine",
-    "criticize": "criticise", "blame": "blame", "accuse": "accuse", "sue": "sue", "charge": "charge",
-}  # fmt: skip
+    "defeat": "beat",
+    "overcome": "beat",
+    "thrash": "beat",
+    "edge": "beat",
+    "strike": "attack",
+    "bomb": "attack",
+    "shell": "attack",
+    "assault": "attack",
+    "invade": "attack",
+    "murder": "kill",
+    "slay": "kill",
+    "shoot": "kill",
+    "detain": "arrest",
+    "sack": "fire",
+    "dismiss": "fire",
+    "overtake": "pass",
+    "acquire": "buy",
+    "purchase": "buy",
+    "take over": "buy",
+    "pay": "pay",
+    "fine": "fine",
+    "criticize": "criticise",
+    "blame": "blame",
+    "accuse": "accuse",
+    "sue": "sue",
+    "charge": "charge",
+}
 _SUBJECTS = ("nsubj", "csubj")
 _OBJECTS = ("dobj", "nsubjpass", "attr", "pobj_by_none")
 
@@ -432,7 +688,9 @@ def _reading(text: str) -> _Reading:
         if tok.lower_ in _HEDGE_ADVERBS:  # "possibly started", "allegedly stole"
             possible.add(tok.head.lemma_.lower())
         kids = list(tok.children)
-        if any(k.dep_ == "neg" or (k.lower_ in _NEGATORS and k.dep_ in ("det", "advmod", "neg")) for k in kids):
+        if any(
+            k.dep_ == "neg" or (k.lower_ in _NEGATORS and k.dep_ in ("det", "advmod", "neg")) for k in kids
+        ):
             negated.add(lemma)
         if lemma in negated and tok.pos_ == "AUX":  # "was not fit": the complement is negated
             negated.update(_lemma(k) for k in kids if k.dep_ in ("acomp", "attr"))
@@ -465,7 +723,9 @@ def _reading(text: str) -> _Reading:
                 anchor = ""
             numbers.add((value, anchor))
             # "Two people died": the number counts who died, too.
-            plain = not any(k.dep_ in ("compound", "nmod") for k in head.children)  # not "magnitude 5.8 quake"
+            plain = not any(
+                k.dep_ in ("compound", "nmod") for k in head.children
+            )  # not "magnitude 5.8 quake"
             if tok.dep_ == "nummod" and plain and head.dep_ in ("nsubj", "nsubjpass", "dobj"):
                 numbers.add((value, head.head.lemma_.lower()))
             if tok.dep_ in ("nsubj", "nsubjpass"):
@@ -490,12 +750,18 @@ def _reading(text: str) -> _Reading:
                 for target in targets:
                     roles.add((_party(doer), act, _party(target)))
     return _Reading(
-        frozenset(lemmas), frozenset(negated), frozenset(possible), frozenset(certain),
-        frozenset(numbers), frozenset(roles),
-    )  # fmt: skip
+        frozenset(lemmas),
+        frozenset(negated),
+        frozenset(possible),
+        frozenset(certain),
+        frozenset(numbers),
+        frozenset(roles),
+    )
 
 
-_SCALE_WORDS = frozenset({"million", "billion", "trillion", "thousand", "hundred", "m", "bn", "k", "percent", "%"})
+_SCALE_WORDS = frozenset(
+    {"million", "billion", "trillion", "thousand", "hundred", "m", "bn", "k", "percent", "%"}
+)
 _PLURALS = {"people": "person", "men": "man", "women": "woman", "children": "child", "police": "officer"}
 
 
@@ -534,7 +800,11 @@ def _antonym_in(lemma: str, support: _Reading) -> str | None:
         if other in support.lemmas:
             return other
     for prefix in _NEGATIVE_PREFIXES:
-        if lemma.startswith(prefix) and lemma[len(prefix) :] in support.lemmas and len(lemma) > len(prefix) + 3:
+        if (
+            lemma.startswith(prefix)
+            and lemma[len(prefix) :] in support.lemmas
+            and len(lemma) > len(prefix) + 3
+        ):
             return lemma[len(prefix) :]
         if prefix + lemma in support.lemmas:
             return prefix + lemma
