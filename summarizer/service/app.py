@@ -307,6 +307,15 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
                 payload = brief.model_dump_json()
             return Response(payload, media_type="application/json", headers=headers)
 
+        if _wants_events(request.headers.get("accept", "")):
+            # The brief as it forms (server-sent events); not stored for Idempotency-Key replays.
+            async def streamed() -> Response:
+                article, model = await _article_from_body(request, body, service.settings.max_article_chars)
+                service.check_model(model)
+                cache, events = await service.briefer.open_stream(article, model, who)
+                return _event_stream(request, article if include == "article" else None, events, cache)
+
+            return await _answer(request, streamed)
         return await _idempotent(service, request, who, body, handle)
 
     # -- jobs ---------------------------------------------------------------------------------
@@ -647,6 +656,36 @@ def _record_article(record: Any, source: str) -> Article:
             }
         )
     return record_article(record, source)
+
+
+def _wants_events(accept: str) -> bool:
+    """Server-sent events when the client names text/event-stream (the brief as it forms)."""
+    return any(part.split(";")[0].strip() == "text/event-stream" for part in accept.split(","))
+
+
+def _event_stream(
+    request: Request, article: Article | None, events: AsyncIterator[Any], cache: str
+) -> Response:
+    """``POST /v1/briefs`` as server-sent events: ``article`` (with ``include=article``), then the
+    pipeline's ``candidates``, ``item``…, ``summary``, ``done`` (one SSE event type each, the data
+    its JSON), or ``error`` with a problem document. A client that disconnects cancels the model
+    call (the iterator is closed)."""
+    from sse_starlette.sse import EventSourceResponse
+
+    async def frames() -> AsyncIterator[dict[str, str]]:
+        try:
+            if article is not None:
+                yield {"event": "article", "data": json.dumps({"article": article.model_dump(mode="json")})}
+            async for event in events:
+                yield {"event": event.event, "data": event.model_dump_json()}
+        except (Problem, SummarizerError) as exc:
+            problem = exc if isinstance(exc, Problem) else problems.from_error(exc)
+            body = problems.response(problem, request).body
+            yield {"event": "error", "data": bytes(body).decode("utf-8")}
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    return EventSourceResponse(frames(), ping=15, headers={"X-Summarizer-Cache": cache})
 
 
 def _wants_markdown(accept: str) -> bool:

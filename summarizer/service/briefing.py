@@ -16,13 +16,13 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from typing import Any, Literal, TypeVar
 
 from summarizer.batch.manifest import work_key
-from summarizer.models import Article, Brief, Usage
+from summarizer.models import Article, Brief, BriefEvent, DoneEvent, Usage
 from summarizer.service.metrics import Metrics
 from summarizer.service.store import Store
 from summarizer.settings import Settings
@@ -208,6 +208,76 @@ class Briefer:
         future.set_result(brief)
         return brief
 
+    async def open_stream(
+        self, article: Article, model: str | None = None, owner: str = ""
+    ) -> tuple[CacheResult, AsyncIterator[BriefEvent]]:
+        """For an admitted request that takes the brief as it forms (``asummarize_stream``): a
+        cached brief is one ``done`` event at once; otherwise the events of a model call made
+        once a slot is free. Closing the iterator (the client left) cancels the call."""
+        key, found = await self._reuse(article, model, owner)
+        if found is not None:
+            return "hit", _one(DoneEvent(brief=found))
+        return "miss", self._stream_in_slot(article, model, key)
+
+    async def _stream_in_slot(
+        self, article: Article, model: str | None, key: str
+    ) -> AsyncIterator[BriefEvent]:
+        self.waiting += 1
+        self.metrics.queue_depth.inc()
+        try:
+            await self.slots.acquire()
+        finally:
+            self.waiting -= 1
+            self.metrics.queue_depth.dec()
+        try:
+            async for event in self._model_stream(article, model, key):
+                yield event
+        finally:
+            self.slots.release()
+
+    async def _model_stream(self, article: Article, model: str | None, key: str) -> AsyncIterator[BriefEvent]:
+        """``_model``'s bookkeeping (in-flight sharing, cache, metrics) around a streamed brief."""
+        from summarizer.brief.pipeline import asummarize_stream
+
+        future: asyncio.Future[Brief] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        started = time.perf_counter()
+        self.metrics.in_flight.inc()
+        brief: Brief | None = None
+        try:
+            events = asummarize_stream(article, settings=self.settings_for(model))
+            async for event in self._pipeline.iterate(events):
+                if isinstance(event, DoneEvent):
+                    brief = event.brief
+                    await self.store.run(
+                        self.store.cache_put,
+                        key,
+                        brief.metadata.model,
+                        brief.metadata.prompt_version,
+                        brief.model_dump_json(),
+                    )
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            future.cancel()
+            raise
+        except Exception as exc:
+            self.metrics.briefs.labels("request", "failed").inc()
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(key, None)
+            self.metrics.in_flight.dec()
+        if brief is None:  # pragma: no cover - the pipeline always ends with done
+            future.cancel()
+            return
+        elapsed = time.perf_counter() - started
+        self._mean_s = 0.9 * self._mean_s + 0.1 * elapsed
+        self.metrics.model_latency.observe(elapsed)
+        self.metrics.briefs.labels("request", "briefed").inc()
+        self._count_usage(brief)
+        future.set_result(brief)
+
     def _count_usage(self, brief: Brief) -> None:
         usage = brief.metadata.usage
         self.metrics.tokens.labels("prompt").inc(usage.prompt_tokens)
@@ -274,6 +344,40 @@ class PipelineThread:
         assert self.loop is not None, "the pipeline thread is not started"
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
 
+    async def iterate(self, events: AsyncIterator[T]) -> AsyncIterator[T]:
+        """Iterate ``events`` on the pipeline loop, each handed over to the caller's loop as it
+        comes; closing or cancelling the caller cancels the iteration there."""
+        assert self.loop is not None, "the pipeline thread is not started"
+        here = asyncio.get_running_loop()
+        handed: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def hand(kind: str, value: Any) -> None:
+            here.call_soon_threadsafe(handed.put_nowait, (kind, value))
+
+        async def pump() -> None:
+            try:
+                async for event in events:
+                    hand("event", event)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                hand("error", exc)
+            else:
+                hand("end", None)
+
+        running = asyncio.run_coroutine_threadsafe(pump(), self.loop)
+        try:
+            while True:
+                kind, value = await handed.get()
+                if kind == "event":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            running.cancel()
+
 
 _PIPELINE = PipelineThread()
 
@@ -281,6 +385,10 @@ _PIPELINE = PipelineThread()
 def pipeline_thread() -> PipelineThread:
     _PIPELINE.start()
     return _PIPELINE
+
+
+async def _one(event: BriefEvent) -> AsyncIterator[BriefEvent]:
+    yield event
 
 
 def _for(brief: Brief, article: Article) -> Brief:
