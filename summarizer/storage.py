@@ -80,6 +80,8 @@ idempotency_t = sa.Table(
     sa.Column("location", sa.Text),
     sa.Column("body", sa.LargeBinary),
     sa.Column("created_at", sa.Float),
+    sa.Column("holder", sa.String(32)),  # the request that holds a pending record (0002)
+    sa.Column("renewed_at", sa.Float),  # when its holder last renewed it
 )
 
 

@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -728,7 +729,8 @@ async def _idempotent(
         request.headers.get("accept", ""),
         body,
     )
-    prior = await store.run(store.idempotency_begin, who, key, digest)
+    holder = uuid.uuid4().hex
+    prior = await store.run(store.idempotency_begin, who, key, digest, holder)
     if prior is not None:
         if prior.request_hash != digest:
             raise Problem(
@@ -747,13 +749,17 @@ async def _idempotent(
         return Response(
             prior.body or b"", status_code=prior.status, media_type=prior.content_type, headers=headers
         )
+    # While the request runs its record says it is alive: only a holder that died is taken over.
+    renewing = asyncio.create_task(_renew_idempotency(store, who, key, holder))
     try:
         response = await _answer(request, handle)
     except BaseException:
-        await store.run(store.idempotency_drop, who, key)
+        renewing.cancel()
+        await store.run(store.idempotency_drop, who, key, holder)
         raise
+    renewing.cancel()
     if response.status_code >= 500 or response.status_code == 429:
-        await store.run(store.idempotency_drop, who, key)
+        await store.run(store.idempotency_drop, who, key, holder)
     else:
         await store.run(
             store.idempotency_finish,
@@ -763,8 +769,21 @@ async def _idempotent(
             response.headers.get("content-type"),
             response.headers.get("location"),
             bytes(response.body),
+            holder,
         )
     return response
+
+
+async def _renew_idempotency(store: Store, who: str, key: str, holder: str) -> None:
+    from summarizer.service.store import IDEMPOTENCY_RENEW_S
+
+    while True:
+        await asyncio.sleep(IDEMPOTENCY_RENEW_S)
+        try:
+            if not await store.run(store.idempotency_renew, who, key, holder):
+                return
+        except Exception:  # the store is briefly unavailable: the next renewal may work
+            log.warning("renewing an idempotency record failed", exc_info=True)
 
 
 async def _answer(request: Request, handle: Callable[[], Awaitable[Response]]) -> Response:

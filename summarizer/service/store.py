@@ -37,7 +37,10 @@ from summarizer.storage import (
 T = TypeVar("T")
 
 FINAL = ("done", "failed", "cancelled")
-IDEMPOTENCY_PENDING_S = 600.0  # a first request that never finished (its process died) stops blocking its key
+# A pending record whose holder has not renewed it for this long is taken over (its process
+# died); a live holder renews it every IDEMPOTENCY_RENEW_S while its request runs.
+IDEMPOTENCY_PENDING_S = 60.0
+IDEMPOTENCY_RENEW_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,20 @@ class Store(Database):
 
     # -- idempotency -------------------------------------------------------------------------
 
-    def idempotency_begin(self, owner: str, key: str, request_hash: str) -> StoredResponse | None:
-        """None: this request goes ahead (a pending record now holds the key). Otherwise the
-        record of an earlier request with this key (pending, or its stored response)."""
+    def idempotency_begin(
+        self, owner: str, key: str, request_hash: str, holder: str = ""
+    ) -> StoredResponse | None:
+        """None: this request goes ahead (a pending record held by ``holder`` now holds the key).
+        Otherwise the record of an earlier request with this key (pending, or its stored
+        response). A pending record is taken over only when its holder has not renewed it for
+        ``IDEMPOTENCY_PENDING_S`` (its process died): a slow first request is not run twice."""
         with self._write() as conn:
             row = conn.execute(
                 sa.select(idempotency_t).where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
             ).first()
             now = time.time()
-            if row is not None and not (row.status == 0 and now - row.created_at > IDEMPOTENCY_PENDING_S):
+            alive = row is not None and now - (row.renewed_at or row.created_at) <= IDEMPOTENCY_PENDING_S
+            if row is not None and (row.status != 0 or alive):
                 return StoredResponse(row.status, row.request_hash, row.content_type, row.location, row.body)
             if row is not None:
                 conn.execute(
@@ -97,6 +105,8 @@ class Store(Database):
                     "request_hash": request_hash,
                     "status": 0,
                     "created_at": now,
+                    "holder": holder,
+                    "renewed_at": now,
                 },
                 ["owner", "key"],
             )
@@ -104,21 +114,46 @@ class Store(Database):
                 return StoredResponse(0, request_hash, None, None, None)
             return None
 
-    def idempotency_finish(
-        self, owner: str, key: str, status: int, content_type: str | None, location: str | None, body: bytes
-    ) -> None:
+    def _held(self, owner: str, key: str, holder: str) -> Any:
+        """The pending record ``holder`` holds (not one that took over from it)."""
+        return sa.and_(
+            idempotency_t.c.owner == owner,
+            idempotency_t.c.key == key,
+            idempotency_t.c.holder == holder,
+            idempotency_t.c.status == 0,
+        )
+
+    def idempotency_renew(self, owner: str, key: str, holder: str) -> bool:
+        """The holder is alive and still working: False if its record was taken over."""
         with self._write() as conn:
-            conn.execute(
+            result = conn.execute(
+                idempotency_t.update().where(self._held(owner, key, holder)).values(renewed_at=time.time())
+            )
+            return bool(result.rowcount)
+
+    def idempotency_finish(
+        self,
+        owner: str,
+        key: str,
+        status: int,
+        content_type: str | None,
+        location: str | None,
+        body: bytes,
+        holder: str = "",
+    ) -> bool:
+        """Store the response, if ``holder`` still holds the record (False: another took it)."""
+        with self._write() as conn:
+            result = conn.execute(
                 idempotency_t.update()
-                .where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
+                .where(self._held(owner, key, holder))
                 .values(status=status, content_type=content_type, location=location, body=body)
             )
+            return bool(result.rowcount)
 
-    def idempotency_drop(self, owner: str, key: str) -> None:
+    def idempotency_drop(self, owner: str, key: str, holder: str = "") -> None:
+        """Give up ``holder``'s pending record (a newer holder's record stays)."""
         with self._write() as conn:
-            conn.execute(
-                idempotency_t.delete().where(idempotency_t.c.owner == owner, idempotency_t.c.key == key)
-            )
+            conn.execute(idempotency_t.delete().where(self._held(owner, key, holder)))
 
     # -- jobs --------------------------------------------------------------------------------
 

@@ -118,7 +118,7 @@ def test_replicas_starting_together_migrate_once(database: str) -> None:
     for t in threads:
         t.join()
     assert not errors
-    assert stores[0].revision() == "0001"
+    assert stores[0].revision() == "0002"
     for store in stores:
         store.close()
 

@@ -25,9 +25,9 @@ def _expire(store: Store, item: int) -> None:
 
 
 def test_migrations_reach_the_head_revision_and_rerun_harmlessly(store: Store, tmp_path: Path) -> None:
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     store.migrate()  # a restart: nothing to do
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     with sqlite3.connect(tmp_path / "service.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -95,10 +95,10 @@ def test_cancel_finishes_every_open_item_once(store: Store) -> None:
 
 
 def test_idempotency_records(store: Store) -> None:
-    assert store.idempotency_begin("owner", "k", "hash-1") is None
-    pending = store.idempotency_begin("owner", "k", "hash-1")
+    assert store.idempotency_begin("owner", "k", "hash-1", "first") is None
+    pending = store.idempotency_begin("owner", "k", "hash-1", "second")
     assert pending is not None and pending.status == 0
-    store.idempotency_finish("owner", "k", 202, "application/json", "/v1/jobs/x", b"{}")
+    assert store.idempotency_finish("owner", "k", 202, "application/json", "/v1/jobs/x", b"{}", "first")
     done = store.idempotency_begin("owner", "k", "hash-2")
     assert done is not None and (done.status, done.request_hash, done.location) == (
         202,
@@ -106,3 +106,34 @@ def test_idempotency_records(store: Store) -> None:
         "/v1/jobs/x",
     )
     assert store.idempotency_begin("other-owner", "k", "hash-2") is None  # keys are per API key
+
+
+def _age(store: Store, seconds: float, column: str = "renewed_at") -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE idempotency SET {column} = {column} - {seconds}")
+
+
+def test_a_slow_first_request_that_renews_its_record_is_not_taken_over(store: Store) -> None:
+    from summarizer.service.store import IDEMPOTENCY_PENDING_S
+
+    assert store.idempotency_begin("o", "k", "h", "first") is None
+    _age(store, IDEMPOTENCY_PENDING_S * 10, "created_at")  # started long ago...
+    assert store.idempotency_renew("o", "k", "first")  # ...and still alive
+    repeat = store.idempotency_begin("o", "k", "h", "second")
+    assert repeat is not None and repeat.status == 0, "a live first request is not run twice"
+
+
+def test_a_late_finish_does_not_overwrite_or_delete_the_record_that_took_over(store: Store) -> None:
+    from summarizer.service.store import IDEMPOTENCY_PENDING_S
+
+    assert store.idempotency_begin("o", "k", "h", "first") is None
+    _age(store, IDEMPOTENCY_PENDING_S + 1)  # its holder stopped renewing: it died
+    assert store.idempotency_begin("o", "k", "h", "second") is None  # taken over
+    assert not store.idempotency_finish("o", "k", 200, "text/plain", None, b"late", "first")
+    store.idempotency_drop("o", "k", "first")
+    assert not store.idempotency_renew("o", "k", "first")
+    held = store.idempotency_begin("o", "k", "h", "third")
+    assert held is not None and held.status == 0, "the second request's record is intact"
+    assert store.idempotency_finish("o", "k", 200, "text/plain", None, b"second", "second")
+    done = store.idempotency_begin("o", "k", "h", "fourth")
+    assert done is not None and (done.status, done.body) == (200, b"second")
