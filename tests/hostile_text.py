@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 _SEED_ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "000_aeb030d6c15efacd.txt"
@@ -96,6 +97,7 @@ GENERATORS: dict[str, Callable[[int], str]] = {
 }
 
 
+@lru_cache(maxsize=128)
 def article(name: str, size: int) -> str:
     """About ``size`` characters of the generator ``name``."""
     return GENERATORS[name](size)

@@ -14,6 +14,7 @@ loop with it. Three kinds of test here:
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import time
@@ -53,7 +54,7 @@ def old_group_before(left: str) -> str | None:
 
 def old_appositive(left: str) -> tuple[str, str] | None:
     m = re.search(r"^(.*?[^\s,]),\s+((?:who|which|including|among them)\b.{2,160}?),$", left) or re.search(
-        r"^(.*?[^\s,]),\s+([^,]{2,80}),$", left
+        r"^(.*?[^\s,]),\s+([^,]{2,160}),$", left
     )
     return (m.group(1), m.group(2)) if m else None
 
@@ -126,12 +127,18 @@ def test_the_net_looks_at_a_bounded_window_around_each_verb(monkeypatch, name):
 
 
 def _cpu(step: Callable[[str], object], text: str, runs: int) -> float:
+    """This thread's CPU seconds for ``step(text)``, the best of ``runs``, without garbage
+    collection (a collection landing in one run is not the step's growth)."""
     best = float("inf")
-    for _ in range(runs):
-        started = time.thread_time()
-        step(text)
-        best = min(best, time.thread_time() - started)
-    return max(best, 1e-4)  # below the clock's useful resolution, call it 0.1 ms
+    gc.disable()
+    try:
+        for _ in range(runs):
+            started = time.thread_time()
+            step(text)
+            best = min(best, time.thread_time() - started)
+    finally:
+        gc.enable()
+    return max(best, 5e-4)  # below half a millisecond, the ratio says nothing: count it as 0.5 ms
 
 
 def _one_sentence(text: str) -> object:
@@ -155,9 +162,9 @@ STEPS: dict[str, Callable[[str], object]] = {
 def test_time_grows_linearly_with_hostile_text(step):
     slow = []
     for name in sorted(GENERATORS):
-        small, large = article(name, 3 * 1024), article(name, 48 * 1024)
+        small, large = article(name, 2 * 1024), article(name, 32 * 1024)
         STEPS[step](small)  # warm: imports, caches
-        ratio = _cpu(STEPS[step], large, 1) / _cpu(STEPS[step], small, 3)
+        ratio = _cpu(STEPS[step], large, 2) / _cpu(STEPS[step], small, 3)
         if ratio > 64:
             slow.append(f"{name}: x{ratio:.0f}")
     assert not slow, f"{step} is super-linear (16x the text; linear is ~x16, quadratic x256): {slow}"

@@ -136,4 +136,116 @@ def test_an_urging_after_a_warning_is_a_warning_of_its_own():
 def test_a_sentence_opener_is_not_a_speaker(sentence):
     assert net.speaker(sentence) == (None, None)
     found = net.find(split(sentence))
-    assert not any(c.actor.name.split()[0] in {"Without", "Despite"} for c in [*found.voices, *found.warnings])
+    assert not any(
+        c.actor.name.split()[0] in {"Without", "Despite"} for c in [*found.voices, *found.warnings]
+    )
+
+
+# --- attributions (issue 16, item 5 and the net's part of item 1) -----------------------------
+
+
+def _speakers(text: str) -> dict[str, net.Actor]:
+    """Each attributed sentence's first 30 characters -> its actor."""
+    sentences = split(text)
+    found = net.find(sentences)
+    return {s.text[:30]: found.speakers[s.number] for s in sentences if s.number in found.speakers}
+
+
+def test_he_after_a_spokesmans_words_is_the_spokesman_not_the_last_person_named():
+    """The A34 seed article: the net gave the First Great Western spokesman's words to a passenger."""
+    from pathlib import Path
+
+    from summarizer.batch.inputs import read_article
+
+    seed = Path(__file__).resolve().parent.parent / "seeds" / "001_a34_bus_crash.html"
+    by_text = _speakers(read_article(seed).text)
+    spokesman = by_text["In a statement, a First Great "]
+    assert spokesman.name == "First Great Western spokesman"
+    assert by_text["He said initial reports from i"] == spokesman
+    assert by_text['"We are offering them any assi'] == spokesman
+    graves = by_text["Bus passenger Adam Graves said"]
+    assert (graves.name, graves.role) == ("Adam Graves", "Bus passenger")
+    crow = by_text["Passenger Rebecca Crow posted "]
+    assert (crow.name, crow.role) == ("Rebecca Crow", "Passenger")
+    reporter = by_text["Officers on site were having p"]
+    assert (reporter.name, reporter.role) == ("Sara Dumbell", "BBC Radio Oxford travel reporter")
+    assert by_text["She said diversions had also l"] == reporter
+
+
+def test_a_definite_role_refers_back_so_he_stays_with_the_person_named():
+    by_text = _speakers(
+        "Gordon Brown has warned that the nationalists want chaos. The former prime minister said "
+        "that the answers are 'all evasion'. He said: 'There is a candidate in this constituency.'"
+    )
+    assert by_text["He said: 'There is a candidate"].name == "Gordon Brown"
+
+
+def test_a_quotation_goes_on_through_sentences_without_quote_marks_and_new_paragraphs():
+    by_text = _speakers(
+        'Bus passenger Adam Graves said on Twitter: "One moment the bus power failed.\n\n'
+        'He later told BBC News: "It sort of jumped forward. There were people screaming inside.\n\n'
+        '"Then you suddenly noticed you were falling out of your seat."\n\n'
+        "The road was closed for hours."
+    )
+    assert by_text["There were people screaming in"].name == "Adam Graves"
+    assert by_text['"Then you suddenly noticed you'].name == "Adam Graves"
+    assert "The road was closed for hours." not in by_text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "role"),
+    [
+        ('"The building is unsafe," said Ana Ruiz, the city\'s mayor.', "Ana Ruiz", "city's mayor"),
+        ('"We\'re quite upset," musician Amir Amor told the BBC.', "Amir Amor", "musician"),
+        ("Writer-director Joss Whedon tweeted that it was a message.", "Joss Whedon", "Writer-director"),
+        ("CNN's Elizabeth Joseph said the ship had docked.", "Elizabeth Joseph", "CNN"),
+        ("Cardiff City Supporters Club Chairman Clive Francis said fans were angry.", "Clive Francis", None),
+        ("Dr Mehmet Oz, 54, said he was proud.", "Mehmet Oz", None),  # an age is not a role
+    ],
+)
+def test_an_actor_carries_the_role_the_article_gives_it(sentence, name, role):
+    actor, _ = net.speaker(sentence)
+    assert actor is not None and actor.name == name and actor.kind == "person"
+    if role is not None:
+        assert actor.role == role
+    elif name == "Clive Francis":
+        assert actor.role == "Cardiff City Supporters Club Chairman"
+    else:
+        assert actor.role is None
+
+
+def test_told_names_the_listener_not_the_speaker():
+    actor, _ = net.speaker(
+        "Dr Chand Nagpaul, chairman of the GPs committee of the doctors' trade union the British "
+        "Medical Association, told BBC Radio 4's Today programme that such schemes were wrong."
+    )
+    assert actor is not None and actor.name == "Chand Nagpaul"
+    assert (
+        actor.role
+        == "chairman of the GPs committee of the doctors' trade union the British Medical Association"
+    )
+
+
+def test_people_who_share_a_surname_stay_apart():
+    by_text = _speakers(
+        "Walter Scott was shot on Saturday. South Carolina Senator Tim Scott also added his "
+        "thoughts, describing the death as 'unnecessary'."
+    )
+    assert by_text["South Carolina Senator Tim Sco"].name == "Tim Scott"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could I have warned them sooner? Nobody knows.",
+        "The trust has not commented.",
+        "Some might say the plan was rushed.",
+        "Rather, he should start each show with a disclaimer, critics said.",
+        "‘I’ve been telling him for seven years,’ he said.",
+    ],
+)
+def test_an_actor_is_never_a_pronoun_a_modal_or_a_verb(text):
+    for actor in _speakers(text).values():
+        assert net.plausible(actor), actor
+        words = {w.strip(".,'\u2019").lower() for w in actor.name.split()}
+        assert not words & {"could", "i", "i've", "i\u2019ve", "has", "not", "might", "rather"}, actor

@@ -36,7 +36,7 @@ _REPORTING = (
 )
 REPORTING_VERB = re.compile(rf"\b(?:{_REPORTING})\b")
 _INVERTABLE = re.compile(
-    r"\b(?:said|says|added|adds|explained|insisted|continued|wrote|writes|told|noted|warned)\b"
+    r"\b(?:said|says|added|adds|explained|insisted|continued|wrote|writes|noted|warned)\b"
 )
 ACCORDING_TO = re.compile(r"\baccording to\b", re.IGNORECASE)
 
@@ -166,10 +166,51 @@ _ROLE_WORDS = {
     "eu",
     "nato",
 }
+# Occupations, ranks and relations an article puts before or after a name ("Passenger Rebecca
+# Crow", "musician Amir Amor", "Det Supt Kevin Geddes", "Ana Ruiz, the city's mayor"): a role,
+# not part of the name. Singular on purpose: "a First Great Western spokesman" is one person,
+# whom a later "he said" means; "police" are not.
+_OCCUPATIONS = frozenset(
+    """
+    passenger musician guitarist drummer bassist singer songwriter singer-songwriter rapper actor actress
+    comedian presenter host broadcaster journalist reporter correspondent editor writer author novelist poet
+    artist photographer designer director producer filmmaker writer-director witness sheriff deputy
+    prosecutor barrister solicitor lawyer attorney judge magistrate coroner pathologist doctor nurse surgeon
+    paramedic scientist researcher professor lecturer teacher headteacher headmaster headmistress student
+    pupil analyst economist historian campaigner activist protester organiser organizer founder co-founder
+    owner landlord neighbour neighbor resident friend father mother wife husband son daughter brother sister
+    grandmother grandfather uncle aunt widow victim survivor fan supporter player striker midfielder defender
+    goalkeeper winger forward captain manager coach boss trainer jockey boxer champion driver pilot officer
+    constable detective inspector superintendent sergeant det supt insp sgt pc commissioner councillor mayor
+    governor senator congressman congresswoman mp mep msp am minister secretary spokesman spokeswoman
+    spokesperson official aide adviser advisor chairman chairwoman chair ceo executive president chancellor
+    ambassador envoy diplomat general colonel commander soldier agent promoter publicist chef entrepreneur
+    businessman businesswoman billionaire investor banker star model blogger chief head leader
+    """.split()
+)
+_ROLE_WORDS |= _OCCUPATIONS
+# Words no actor's name is made of: pronouns, modals and auxiliaries ("Could I"), negations and
+# sentence adverbs ("Rather", "Typically"). Leading ones are dropped from a name; an actor with a
+# pronoun, or with one of these in lower case ("Some might", "The trust has not"), is not an actor.
+# ("Will", "May" and "Can" begin or end names: only in lower case do they rule one out.)
+_PRONOUN_WORDS = frozenset("i me we us you he him she they them it".split())
+_NOT_ACTOR_WORDS = _PRONOUN_WORDS | frozenset(
+    """
+    could would should might must shall do does did is are was were be been being has have had not
+    never ever rather typically usually generally perhaps maybe indeed still even only just often
+    sometimes finally eventually apparently allegedly reportedly clearly certainly obviously
+    unfortunately fortunately sadly ironically notably similarly likewise overall ultimately initially
+    now already also few several
+    """.split()
+)
+_LOWER_ONLY = frozenset("will may can".split())
 _ORGANISATION = re.compile(
     r"\b(?:Ministry|Department|Office|Council|Committee|Agency|Commission|Court|Party|Union|Army|Police|"
     r"Kremlin|Government|Bank|Company|Inc|Ltd|University|Organi[sz]ation|Institute|Association|Federation|"
-    r"Service|Authority|Board|Club|FC|Group|Corporation|Foundation|Trust|Society|Network|News|Times|Post)\b"
+    r"Service|Authority|Board|Club|FC|Group|Corporation|Foundation|Trust|Society|Network|News|Times|Post|"
+    r"Radio|Television|TV|Magazine|Online|Daily|Herald|Journal|Press|Telegraph|Gazette|Tribune|Mirror|"
+    r"Express|Chronicle|Mail|Airlines?|Lines|Aerospace|Services|Security|Alliance|Support|Warriors|CCG|NHS|"
+    r"Excellence|Reclaim)\b"
 )
 _DEMONYM = re.compile(
     r"^(?:U\.S\.|UK|US|EU|UN|American|British|English|Scottish|Welsh|Irish|Spanish|Polish|Turkish|Swedish|"
@@ -332,12 +373,19 @@ def _mask_quotes(text: str) -> str:
 
 def _clean_name(run: str) -> str:
     words = run.split()
-    while words and words[0].lower().strip(".,") in _NOT_NAMES:
+    while words and (
+        words[0].lower().strip(".,") in _NOT_NAMES or words[0].lower().strip(".,") in _NOT_ACTOR_WORDS
+    ):
         words.pop(0)
     while words and words[-1].lower() in {"of", "de", "the", "and"}:
         words.pop()
     name = " ".join(words)
+    if name.endswith(".") and len(words[-1]) > 3 and not _INITIALS.fullmatch(words[-1]):
+        name = name[:-1]  # "Sara Dumbell." at the end of a sentence; not "K.C." or "Jr."
     return name[:-2] if name.endswith(("'s", "\u2019s")) else name
+
+
+_INITIALS = re.compile(r"(?:[A-Z]\.)+|(?:Jr|Sr|Inc|Ltd|Co|Corp|St)\.")
 
 
 def split_role(phrase: str) -> tuple[str, str | None]:
@@ -345,11 +393,17 @@ def split_role(phrase: str) -> tuple[str, str | None]:
     words = phrase.split()
     cut = 0
     for i, word in enumerate(words[:-1]):
-        if word.lower() in _ROLE_WORDS or _DEMONYM.match(word):
-            cut = i + 1
+        if word.lower() in _ROLE_WORDS or _DEMONYM.match(word) or word.endswith(_POSSESSIVE):
+            cut = i + 1  # "CNN's Elizabeth Joseph": the possessive is whose she is
     if cut == 0 or cut >= len(words):
         return phrase, None
-    return " ".join(words[cut:]), " ".join(words[:cut])
+    role = " ".join(words[:cut])
+    if role.endswith(_POSSESSIVE):
+        role = role[:-2] if role.endswith(("'s", "\u2019s")) else role[:-1]
+    return " ".join(words[cut:]), role
+
+
+_POSSESSIVE = ("'s", "\u2019s", "s'", "s\u2019")
 
 
 _FUNCTION_WORDS = frozenset(
@@ -434,6 +488,7 @@ def _strip_auxiliaries(left: str) -> str:
         left = pieces[0]
 
 
+_APPOSITIVE_CHARS = 160  # "Dr Chand Nagpaul, chairman of the GPs committee of ... Association, told"
 _APPOSITIVE_CLAUSE = re.compile(r"(?<=[^\s,]),\s+((?:who|which|including|among them)\b)")
 
 
@@ -441,7 +496,7 @@ def _appositive(left: str) -> tuple[str, str] | None:
     r""" "Smith, the club's manager," -> ("Smith", "the club's manager"): (before, appositive).
 
     The regexes ``^(.*?[^\s,]),\s+((?:who|which|including|among them)\b.{2,160}?),$`` and then
-    ``^(.*?[^\s,]),\s+([^,]{2,80}),$``, computed without their backtracking over white space.
+    ``^(.*?[^\s,]),\s+([^,]{2,160}),$``, computed without their backtracking over white space.
     """
     if not left.endswith(","):
         return None
@@ -457,8 +512,8 @@ def _appositive(left: str) -> tuple[str, str] | None:
     spaces = len(middle) - len(middle.lstrip())
     if spaces == 0:
         return None
-    taken = min(spaces, len(middle) - 2)  # \s+ greedy, leaving [^,]{2,80} at least two
-    if taken < 1 or len(middle) - taken > 80:
+    taken = min(spaces, len(middle) - 2)  # \s+ greedy, leaving [^,]{2,160} at least two
+    if taken < 1 or len(middle) - taken > _APPOSITIVE_CHARS:
         return None
     return left[:comma], middle[taken:]
 
@@ -478,7 +533,10 @@ def _phrase_before(left: str, truncated: bool = False) -> tuple[str, str] | None
 
     ``truncated``: ``left`` is the end of a longer text, so it cannot be a sentence's opening words.
     """
-    left = _strip_auxiliaries(left).rstrip()
+    stripped = _strip_verbal_tail(left)
+    if stripped is None:
+        return None
+    left = stripped
     # "Smith, the club's manager, said" / "officials, including X, said": skip one appositive.
     appositive = _appositive(left)
     role = None
@@ -495,6 +553,8 @@ def _phrase_before(left: str, truncated: bool = False) -> tuple[str, str] | None
         if _after_preposition(before):
             cleaned = ""  # "activists in north Wales claimed": Wales is not the speaker
         if cleaned and (not group or len(cleaned) >= len(group) - 4):
+            # "Bus passenger Adam Graves said": the role the article gives him.
+            role = _role_text(role) or _role_before(left[: name[0]])
             return (cleaned + (f", {role}" if role and not _GROUP_TAIL.search(cleaned[-40:]) else "")), "name"
     if group:
         return group, "group"
@@ -508,6 +568,58 @@ def _phrase_before(left: str, truncated: bool = False) -> tuple[str, str] | None
     ):
         return left, "subject"  # a short sentence-initial subject: "Air traffic control warned"
     return None
+
+
+def _strip_verbal_tail(left: str) -> str | None:
+    """ "The woman falsely", "Officer Slager initially", "Smith has also" -> the subject alone;
+    None for a report denied: "The trust has not (commented)" reports nothing."""
+    while True:
+        left = _strip_auxiliaries(left).rstrip()
+        pieces = left.rsplit(None, 1)
+        if len(pieces) < 2:
+            return left
+        word = pieces[1]
+        if word in {"not", "never"} or word.endswith("n't"):
+            return None
+        if not word.islower() or word in _PRONOUN_WORDS:
+            return left
+        if word not in _NOT_ACTOR_WORDS and not (
+            len(word) >= 5 and word.endswith("ly") and word not in _NOT_ADVERBS
+        ):
+            return left
+        left = pieces[0]
+
+
+def _role_text(role: str | None) -> str | None:
+    """An appositive as a role: not an age ("Dr Oz, 54, said"), a relative clause or a blanked quote."""
+    if not role:
+        return None
+    text = " ".join(role.split())
+    if not text or text[0].isdigit() or len(text) > _APPOSITIVE_CHARS or "  " in role.strip():
+        return None
+    if text.split()[0].lower() in {"who", "which", "whose", "including", "among", "where", "when"}:
+        return None
+    return text
+
+
+_ROLE_WORD = re.compile(r"[^\W\d_][\w\-]*(?:['\u2019]s|s['\u2019])?")
+_NOT_ADVERBS = frozenset(
+    "family assembly rally ally supply bully reply monopoly anomaly butterfly homily lily jelly belly holly "
+    "folly tally italy july".split()
+)
+
+
+def _role_before(before: str) -> str | None:
+    """ "Bus passenger", "the band's guitarist": the role phrase just before a name, if any."""
+    words = before.rsplit(None, 4)[-4:]
+    if not words or words[-1].lower() not in _OCCUPATIONS:
+        return None
+    role: list[str] = []
+    for word in reversed(words):
+        if not _ROLE_WORD.fullmatch(word) or word.lower() in _FUNCTION_WORDS:
+            break
+        role.insert(0, word)
+    return " ".join(role) or None
 
 
 def _before(masked: str, at: int) -> tuple[str, bool] | None:
@@ -531,7 +643,13 @@ def _phrase_after(right: str) -> tuple[str, str] | None:
     right = right.lstrip(" ,")
     m = _LEADING_NAME.match(right)
     if m and _clean_name(m.group(1)):
-        return _clean_name(m.group(1)), "name"
+        # "according to BBC Radio Oxford travel reporter Sara Dumbell": the reporter, with her role.
+        named = _ROLE_THEN_NAME.match(right, m.end())
+        if named and _clean_name(named.group(2)):
+            return _clean_name(named.group(2)) + f", {m.group(1)} {' '.join(named.group(1).split())}", "name"
+        # "said Ana Ruiz, the city's mayor": the role after the name.
+        role = _ROLE_AFTER.match(right, m.end())
+        return _clean_name(m.group(1)) + (f", {' '.join(role.group(1).split())}" if role else ""), "name"
     group = re.match(
         rf"((?:the|a|an)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?(?:{_GROUP_NOUNS}|boss|star|man|woman))\b(?:,\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*))?",
         right,
@@ -544,6 +662,15 @@ def _phrase_after(right: str) -> tuple[str, str] | None:
     return None
 
 
+_OCCUPATION = "|".join(sorted((re.escape(w) for w in _OCCUPATIONS), key=len, reverse=True))
+_ROLE_THEN_NAME = re.compile(
+    rf"\s+((?:[a-z][\w'\u2019-]*\s+){{0,3}}?(?:{_OCCUPATION}))\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*)"
+)
+_ROLE_AFTER = re.compile(
+    rf",\s+(?:the|a|an)?\s*((?:[\w'\u2019-]+\s+){{0,4}}?(?:{_OCCUPATION}))(?=\s*(?:[,.;:]|$))", re.IGNORECASE
+)
+
+
 def _actor(phrase: str, kind: str) -> Actor:
     role = None
     if ", " in phrase:
@@ -552,10 +679,45 @@ def _actor(phrase: str, kind: str) -> Actor:
         return Actor(
             re.sub(r"^(?:a|an|its|his|her|their)\s+", "", phrase, flags=re.IGNORECASE), role, "group"
         )
-    if _ORGANISATION.search(phrase):
-        return Actor(phrase, role, "group")
     name, title = split_role(phrase)
+    if (
+        title
+        and len(name.split()) > 1
+        and not _ORGANISATION.search(name)
+        and any(w.lower() in _OCCUPATIONS for w in title.split())
+    ):
+        # "Cardiff City Supporters Club Chairman Clive Francis": a person with a role.
+        return Actor(name, role or title, "person")
+    if _ORGANISATION.search(phrase) or _ACRONYM.fullmatch(phrase):
+        return Actor(phrase, role, "group")
     return Actor(name, role or title, "person" if len(name.split()) > 1 or title else "name")
+
+
+_ACRONYM = re.compile(r"(?:[A-Z][A-Z0-9&]+|(?:[A-Z]\.){2,})\.?")
+
+
+def plausible(actor: Actor) -> bool:
+    """An actor is a name or a role phrase: never a pronoun, a modal or a verb ("Could I")."""
+    words = [w.strip(".,;:'\u2019\"()") for w in actor.name.split()]
+    if not words or not actor.name[:1].isalpha():
+        return False
+    for i, word in enumerate(words):
+        lowered = word.lower()
+        if (
+            re.split("['\u2019]", lowered)[0] in _PRONOUN_WORDS
+            or ((word.islower() or i == 0) and lowered in _NOT_ACTOR_WORDS)
+            or (word.islower() and lowered in _LOWER_ONLY)
+        ):
+            return False
+    return True
+
+
+def _singular(actor: Actor) -> bool:
+    """Someone a later "he" or "she" can mean: a person, or one person named by role."""
+    if actor.kind != "group":
+        return True
+    head = actor.name.split()[-1].lower() if actor.name.split() else ""
+    return head in _OCCUPATIONS
 
 
 def speaker(sentence: str) -> tuple[Actor | None, str | None]:
@@ -569,8 +731,8 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
         if k == _MAX_VERBS:
             break
         found = _phrase_after(_after(masked, m.end()))
-        if found:
-            return _actor(*found), None
+        if found and plausible(actor := _actor(*found)):
+            return actor, None
     for k, m in enumerate(REPORTING_VERB.finditer(masked)):
         if k == _MAX_VERBS:
             break
@@ -583,14 +745,14 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
             if m.group().startswith(("threat", "fear")):
                 continue
             before = (before[0], "group")
-        if before:
-            return _actor(*before), None
+        if before and plausible(actor := _actor(*before)):
+            return actor, None
         if _INVERTABLE.fullmatch(m.group()):
             after = _phrase_after(_after(masked, m.end()))
             if after and after[1] == "group" and _PERSON_ROLES.match(after[0]):
                 return None, "he"  # '..., said the former Barcelona boss': the person just named
-            if after and after[0].lower() not in _PRONOUNS:
-                return _actor(*after), None
+            if after and after[0].lower() not in _PRONOUNS and plausible(actor := _actor(*after)):
+                return actor, None
             if after is None:
                 pronoun = _AFTER_PRONOUN.match(masked[m.end() : m.end() + _WINDOW])
                 if pronoun:
@@ -603,10 +765,14 @@ def _subject_name(sentence: str) -> Actor | None:
     words = sentence.split()
     while words and words[0].lower().strip(",") in _NOT_NAMES:
         words.pop(0)
-    m = _LEADING_NAME.match(" ".join(words))
+    text = " ".join(words)
+    m = _LEADING_NAME.match(text)
+    if m and text[m.end() : m.end() + 1] == ":":  # "Support: The eight faculty members ...": a label
+        return None
     if not m or not _clean_name(m.group(1)):
         return None
-    return _actor(_clean_name(m.group(1)), "name")
+    actor = _actor(_clean_name(m.group(1)), "name")
+    return actor if plausible(actor) else None
 
 
 def is_speech(sentence: str) -> bool:
@@ -623,6 +789,31 @@ def _open_quote(sentence: str) -> bool:
     return straight % 2 == 1 or curly > 0
 
 
+_DOUBLE_MARKS = re.compile('["\u201c\u201d]')
+_OPENS_SINGLE = re.compile("\\s*['\u2018]\\w")
+_CLOSES_SINGLE = re.compile("[.!?,]['\u2019](?!\\w)")
+
+
+def _definite(actor: Actor, sentence: str) -> bool:
+    """ "The former prime minister said": the group phrase follows "the" in its sentence."""
+    at = sentence.find(actor.name)
+    return at >= 4 and sentence[at - 4 : at].lower() == "the "
+
+
+def _quote_open_after(sentence: str, was_open: bool) -> bool:
+    """Whether a quotation is still open at the end of ``sentence`` (it goes on in the next)."""
+    state = was_open
+    marks = _DOUBLE_MARKS.findall(sentence)
+    for mark in marks:
+        state = (not state) if mark == '"' else mark == "\u201c"
+    if not marks:  # single quotation marks: open at the start, closed by a mark after . , ! ?
+        if _OPENS_SINGLE.match(sentence):
+            state = True
+        if _CLOSES_SINGLE.search(sentence):
+            state = False
+    return state
+
+
 def opens_with_quote(sentence: str) -> bool:
     return bool(re.match(r"^[\"\u201c\u2018']\s*\w", sentence))
 
@@ -631,8 +822,9 @@ class _People:
     """Names seen so far, so "Putin" resolves to "Russian President Vladimir Putin"."""
 
     def __init__(self) -> None:
-        self.full: dict[str, Actor] = {}  # key (surname) -> fullest actor seen
-        self.last_person: Actor | None = None
+        self.full: dict[str, list[Actor]] = {}  # key (surname) -> the people of that surname
+        self.spoke: dict[str, Actor] = {}  # key (surname) -> the last of them who spoke
+        self.last_person: Actor | None = None  # the last speaker "he" or "she" can mean
         self.last_group: Actor | None = None
 
     def see_text(self, text: str) -> None:
@@ -641,30 +833,61 @@ class _People:
             name = _clean_name(m.group())
             if len(name.split()) >= 2:
                 actor = _actor(name, "name")
-                if actor.kind == "person" and len(actor.name.split()) >= 2:
+                if actor.kind == "person" and len(actor.name.split()) >= 2 and plausible(actor):
                     self._keep(actor)
 
-    def _keep(self, actor: Actor) -> Actor:
-        known = self.full.get(actor.key)
-        if known is None or (len(actor.name) > len(known.name) and known.name in actor.name):
-            self.full[actor.key] = Actor(
-                actor.name, actor.role or (known.role if known else None), actor.kind
-            )
-        elif known and not known.role and actor.role:
-            self.full[actor.key] = Actor(known.name, actor.role, known.kind)
-        return self.full[actor.key]
+    def _known(self, actor: Actor) -> Actor | None:
+        """The person already seen that ``actor`` names: "Cameron" or "David Cameron" is "David
+        Cameron", "Joshua Burns" is "Joshua Quincy Burns", but "Tim Scott" is not "Walter Scott".
+        A surname alone means the one of that name who spoke last, else the first one named."""
+        words = actor.name.split()
 
-    def resolve(self, actor: Actor) -> Actor:
-        if actor.kind == "group":
-            self.last_group = actor
+        def same(known: Actor) -> bool:
+            theirs = known.name.split()
+            return (
+                actor.name in known.name
+                or known.name in actor.name
+                or (len(words) > 1 and len(theirs) > 1 and words[0] == theirs[0] and words[-1] == theirs[-1])
+            )
+
+        people = [k for k in self.full.get(actor.key, []) if same(k)]
+        if not people:
+            return None
+        if len(words) > 1:
+            return people[-1]
+        spoke = self.spoke.get(actor.key)
+        return spoke if spoke is not None and spoke in people else people[0]
+
+    def _keep(self, actor: Actor) -> Actor:
+        people = self.full.setdefault(actor.key, [])
+        known = self._known(actor)
+        if known is None:
+            people.append(actor)
             return actor
-        known = self.full.get(actor.key)
-        if known and (actor.name in known.name or known.name.endswith(actor.name.split()[-1])):
+        name = actor.name if len(actor.name) > len(known.name) else known.name
+        kept = Actor(name, known.role or actor.role, "person" if known.kind == "person" else actor.kind)
+        people[people.index(known)] = kept
+        return kept
+
+    def resolve(self, actor: Actor, definite: bool = False) -> Actor:
+        if actor.kind == "group":
+            if _singular(actor) and not (definite and self.last_person is not None):
+                # "a First Great Western spokesman said ... He said": he is the spokesman. But
+                # "Gordon Brown warned ... The former prime minister said ... he warned": he is
+                # still Brown (a definite role refers back; an indefinite one brings someone new).
+                self.last_person = actor
+            elif not _singular(actor):
+                self.last_group = actor
+            return actor
+        known = self._known(actor)
+        if known and len(known.name) >= len(actor.name):
+            # The fuller name, and the role the article gave it where this mention gives none.
             resolved = Actor(known.name, actor.role or known.role, "person")
+            self._keep(resolved)
         else:
             resolved = self._keep(actor)
-        if resolved.kind in {"person", "name"}:
-            self.last_person = resolved
+        self.last_person = resolved
+        self.spoke[resolved.key] = resolved
         return resolved
 
     def pronoun(self, word: str) -> Actor | None:
@@ -708,13 +931,23 @@ def find(
     people = _People()
     net = Net()
     previous: Sentence | None = None
+    quoting: Actor | None = None  # whose quotation is still open after the previous sentence
     for s in sentences:
         if check is not None:
             check()
         people.see_text(s.text)
         actor, pronoun = speaker(s.text)
+        definite = actor is not None and actor.kind == "group" and _definite(actor, s.text)
+        inside = (
+            quoting is not None
+            and previous is not None
+            and (
+                previous.paragraph == s.paragraph
+                or (previous.paragraph == s.paragraph - 1 and opens_with_quote(s.text))
+            )
+        )
         if actor is not None:
-            actor = people.resolve(actor)
+            actor = people.resolve(actor, definite)
         elif pronoun in {"it", "they"} and (subject := _subject_name(s.text)):
             actor = people.resolve(subject)  # "Ukraine is seeking ..., which it claims ..."
         elif pronoun:
@@ -727,13 +960,19 @@ def find(
         ):
             # A quotation continuing the previous speaker's ("'The brand has...'" after "X said:").
             actor = net.speakers[previous.number]
+        elif inside:
+            # A sentence inside a quotation opened earlier and not yet closed (no quote mark of its
+            # own: He told BBC News: "It jumped forward. There were people screaming inside.").
+            actor = quoting
         if actor is None and _WARN_VERB.search(s.text):
             # "David Cameron hit back ... - vowing to carry on warning about ...": the warner is
             # the sentence's own subject when no name stands next to the verb.
             subject = _subject_name(s.text)
             actor = people.resolve(subject) if subject is not None else None
-        if actor is not None and (is_speech(s.text) or STRONG_WARNING.search(s.text)):
+        if actor is not None and (is_speech(s.text) or STRONG_WARNING.search(s.text) or inside):
             net.speakers[s.number] = actor
+        open_after = _quote_open_after(s.text, inside)
+        quoting = actor if actor is not None and s.number in net.speakers and open_after else None
         previous = s
 
     by_actor: dict[str, list[Sentence]] = {}
