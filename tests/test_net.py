@@ -249,3 +249,18 @@ def test_an_actor_is_never_a_pronoun_a_modal_or_a_verb(text):
         assert net.plausible(actor), actor
         words = {w.strip(".,'\u2019").lower() for w in actor.name.split()}
         assert not words & {"could", "i", "i've", "i\u2019ve", "has", "not", "might", "rather"}, actor
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The panel has been told Ms Ratcliffe accepts 77 allegations.",
+        "The court was told that the mother immediately regretted it.",
+        "Wellington is said to have more bars per capita than New York.",
+        "According to the manager, Silvestri had been rested since sustaining a knock.",
+    ],
+)
+def test_whoever_is_told_or_said_to_is_not_the_speaker(sentence):
+    actor, pronoun = net.speaker(sentence)
+    assert actor is None or actor.name in {"the manager"}, actor
+    assert pronoun is None

@@ -200,7 +200,8 @@ _NOT_ACTOR_WORDS = _PRONOUN_WORDS | frozenset(
     never ever rather typically usually generally perhaps maybe indeed still even only just often
     sometimes finally eventually apparently allegedly reportedly clearly certainly obviously
     unfortunately fortunately sadly ironically notably similarly likewise overall ultimately initially
-    now already also few several
+    now already also few several previously repeatedly recently publicly separately subsequently later
+    earlier once then again today yesterday quickly immediately simply
     """.split()
 )
 _LOWER_ONLY = frozenset("will may can".split())
@@ -565,9 +566,21 @@ def _phrase_before(left: str, truncated: bool = False) -> tuple[str, str] | None
         and left[:1].isupper()
         and not any(w.lower() in _FUNCTION_WORDS - {"the", "a", "an"} for w in words)
         and words[0].lower() not in _OPENERS  # "Without warning, the dragon charges"
+        and not any(w.islower() and w.endswith("ed") for w in words)  # "Brass defended Altice, saying"
     ):
         return left, "subject"  # a short sentence-initial subject: "Air traffic control warned"
     return None
+
+
+_BE = frozenset("was were been being is are be".split())
+
+
+def _passive(masked: str, verb: re.Match[str]) -> bool:
+    word = verb.group()
+    if not (word.endswith("ed") or word in {"told", "said"}):
+        return False
+    before = masked[max(0, verb.start() - 12) : verb.start()].rsplit(None, 1)
+    return bool(before) and before[-1].lower() in _BE
 
 
 def _strip_verbal_tail(left: str) -> str | None:
@@ -638,6 +651,15 @@ def _after(masked: str, at: int) -> str:
     return masked[at : at + _WINDOW]
 
 
+# "said the club's manager, John Smith": the group phrase, then (case-sensitively) a name that
+# ends the clause; in "According to the manager, Silvestri had been rested" the name begins
+# the reported clause and is not the manager's.
+_GROUP_AFTER = re.compile(
+    rf"(?i:((?:the|a|an)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?(?:{_GROUP_NOUNS}|boss|star|man|woman))\b(?!['\u2019]))"
+    rf"(?:,\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*)(?=\s*(?:[,.;:!?]|$)))?"
+)
+
+
 def _phrase_after(right: str) -> tuple[str, str] | None:
     """The subject of an inverted report: '..., said Smith' / 'said the club's manager, John Smith'."""
     right = right.lstrip(" ,")
@@ -650,11 +672,7 @@ def _phrase_after(right: str) -> tuple[str, str] | None:
         # "said Ana Ruiz, the city's mayor": the role after the name.
         role = _ROLE_AFTER.match(right, m.end())
         return _clean_name(m.group(1)) + (f", {' '.join(role.group(1).split())}" if role else ""), "name"
-    group = re.match(
-        rf"((?:the|a|an)\s+(?:[\w'\u2019.-]+\s+){{0,6}}?(?:{_GROUP_NOUNS}|boss|star|man|woman))\b(?:,\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*))?",
-        right,
-        re.IGNORECASE,
-    )
+    group = _GROUP_AFTER.match(right)
     if group:
         if group.group(2):
             return _clean_name(group.group(2)) + f", {group.group(1)}", "name"
@@ -699,7 +717,7 @@ _ACRONYM = re.compile(r"(?:[A-Z][A-Z0-9&]+|(?:[A-Z]\.){2,})\.?")
 def plausible(actor: Actor) -> bool:
     """An actor is a name or a role phrase: never a pronoun, a modal or a verb ("Could I")."""
     words = [w.strip(".,;:'\u2019\"()") for w in actor.name.split()]
-    if not words or not actor.name[:1].isalpha():
+    if not words or not actor.name[:1].isalpha() or actor.name.endswith((",", ";", ":")):
         return False
     for i, word in enumerate(words):
         lowered = word.lower()
@@ -736,6 +754,8 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
     for k, m in enumerate(REPORTING_VERB.finditer(masked)):
         if k == _MAX_VERBS:
             break
+        if _passive(masked, m):
+            continue  # "The panel has been told", "Smith was warned": whoever spoke, not them
         window = _before(masked, m.start())
         before = _phrase_before(*window) if window else None
         if before and before[1] == "pronoun":
