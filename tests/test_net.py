@@ -264,3 +264,26 @@ def test_whoever_is_told_or_said_to_is_not_the_speaker(sentence):
     actor, pronoun = net.speaker(sentence)
     assert actor is None or actor.name in {"the manager"}, actor
     assert pronoun is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clause"),
+    [
+        (
+            "One of the three people taken to hospital sustained serious but non life-threatening injuries, "
+            "police said.",
+            "One of the three people taken to hospital sustained serious but non life-threatening injuries",
+        ),
+        ("The building is unsafe, Mayor Ana Ruiz said on Monday.", "The building is unsafe"),
+        (
+            "Officers had problems with drivers, according to reporter Sara Dumbell.",
+            "Officers had problems with drivers",
+        ),
+        ("Police said the road was closed.", None),
+        ('"We will rebuild," said Ana Ruiz.', None),
+    ],
+)
+def test_what_a_sentence_reports_when_the_attribution_comes_last(sentence, clause):
+    """The A34 brief's '**police**: .': the words after 'police said' are none; what police said
+    is the clause before it (``grounding`` may use this for the stance)."""
+    assert net.reported_clause(sentence) == clause

@@ -780,6 +780,24 @@ def speaker(sentence: str) -> tuple[Actor | None, str | None]:
     return None, None
 
 
+_TRAILING_ATTRIBUTION = re.compile(
+    rf",\s+(?:[^,]{{1,80}}?\s+(?:{_REPORTING})|(?:{_REPORTING})\s+[^,]{{1,80}}?|according to\s+[^,]{{1,80}}?)"
+    r"(?:\s+(?:on|in|at|to|last|this|earlier|later)\b[^,]{0,40})?[.!?]?[\"'\u201d\u2019]?\s*$"
+)
+
+
+def reported_clause(sentence: str) -> str | None:
+    """What a sentence reports when its attribution comes last: "One of the three people ...
+    sustained serious injuries, police said." -> "One of the three people ... sustained serious
+    injuries". None when the attribution does not end the sentence."""
+    masked = _mask_quotes(sentence)
+    m = _TRAILING_ATTRIBUTION.search(masked[-200:])
+    if not m:
+        return None
+    clause = sentence[: len(masked) - 200 + m.start() if len(masked) > 200 else m.start()].strip()
+    return clause if len(clause.split()) >= 3 else None
+
+
 def _subject_name(sentence: str) -> Actor | None:
     """The sentence's own leading name, the antecedent of a later "it" or "they"."""
     words = sentence.split()
