@@ -205,7 +205,12 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         docs_url=None,  # served below, with Swagger UI's files from this machine (no CDN)
     )
     app.state.service = service
-    app.add_middleware(Admission, briefer=service.briefer)
+    app.add_middleware(
+        Admission,
+        briefer=service.briefer,
+        max_body_bytes=config.max_body_bytes,
+        body_timeout_s=config.body_timeout_s,
+    )
     app.add_middleware(AccessLog, metrics=service.metrics, keys=service.keys)  # outermost
     problems.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

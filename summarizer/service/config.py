@@ -34,6 +34,12 @@ class ServiceSettings(BaseSettings):
     keys_file: Path | None = Field(default=None, description="A file of API keys, one a line.")
     max_body_bytes: int = Field(default=5_000_000, gt=0, description="Largest POST /v1/briefs body.")
     max_job_bytes: int = Field(default=64_000_000, gt=0, description="Largest POST /v1/jobs body.")
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time a POST /v1/briefs body may take to arrive (408 after); it holds no queue "
+        "place meanwhile.",
+    )
     max_job_articles: int = Field(default=10_000, gt=0, description="Articles in one job.")
     concurrency: int | None = Field(
         default=None,

@@ -244,3 +244,39 @@ def test_the_service_log_is_one_json_format_without_library_chatter(
     assert any("Started server process" in line.get("message", "") for line in lines)
     loggers = {line["logger"] for line in lines}
     assert all(name.split(".")[0] in ("summarizer", "uvicorn") for name in loggers), loggers
+
+
+# -- slow uploads -----------------------------------------------------------------------------------
+
+
+def test_slow_uploads_hold_no_queue_places(tmp_path: Path, stub: Any) -> None:
+    """Uploads that never finish (more of them than there are places) do not make a ready request
+    get 429; an upload slower than the body timeout gets 408."""
+    import socket
+
+    import httpx
+
+    from summarizer.service.app import create_app
+
+    config = service_config(tmp_path, concurrency=1, queue_limit=1, body_timeout_s=2.0)
+    app = create_app(config, model_settings(stub))
+    with threaded_server(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        slow = []
+        for _ in range(6):  # three times the places (1 slot + 1 queue place)
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(
+                b"POST /v1/briefs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Content-Length: 1000\r\n\r\nThe first bytes of a body that never ends"
+            )
+            slow.append(sock)
+        try:
+            time.sleep(0.5)  # the server has read what they sent
+            ready = httpx.post(url + "/v1/briefs", json={"text": article(30)}, timeout=30)
+            assert ready.status_code == 200, ready.text
+            slow[0].settimeout(10)
+            answer = slow[0].recv(4096).decode()
+            assert answer.startswith("HTTP/1.1 408"), answer[:200]
+        finally:
+            for sock in slow:
+                sock.close()
