@@ -48,6 +48,12 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
+def _brief_done(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("#brief-meta")).to_contain_text("items verified", timeout=20_000)
+
+
 @pytest.fixture
 def site(tmp_path: Path, stub: Any) -> Iterator[str]:
     from summarizer.service.app import create_app
@@ -64,6 +70,7 @@ def test_brief_appears_and_an_item_click_highlights_its_exact_evidence(browser: 
     page.fill("#article-input", XSS_ARTICLE)
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    _brief_done(page)  # items stream in one by one; these checks are about the whole brief
     assert "<img src=x onerror" in page.inner_text("#brief")  # the cited sentence, shown as text
     items = page.locator(".item")
     assert items.count() >= 3
@@ -118,6 +125,7 @@ def test_an_uploaded_html_article_is_extracted_and_highlighted(
     expect(page.locator("#article-input")).not_to_have_value("")
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    _brief_done(page)  # items stream in one by one; these checks are about the whole brief
     page.locator(".item").first.click()
     assert page.locator("mark#evidence").inner_text().startswith("Officials in district 7 said on Monday")
     assert "<nav>" not in page.inner_text("#article-text")
@@ -178,6 +186,7 @@ def test_evidence_is_highlighted_exactly_in_an_article_with_emoji(browser: Any, 
     page.fill("#article-input", EMOJI_ARTICLE)
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    _brief_done(page)  # items stream in one by one; these checks are about the whole brief
     items = page.locator(".item")
     checked = 0
     for i in range(items.count()):
@@ -197,6 +206,7 @@ def test_a_click_keeps_the_tab_highlight(browser: Any, site: str) -> None:
     page.fill("#article-input", XSS_ARTICLE)
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    _brief_done(page)  # items stream in one by one; these checks are about the whole brief
     page.locator(".item").first.click()
     assert page.locator(".tab.active").count() == 1
     assert page.locator(".tab.active").inner_text() == "Brief"
@@ -211,6 +221,7 @@ def test_a_warning_reads_issued_by_warns_colon(browser: Any, site: str) -> None:
     page.fill("#article-input", article(9))
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    _brief_done(page)  # items stream in one by one; these checks are about the whole brief
     page.evaluate(
         "() => { current.brief.warnings = [{issued_by: 'Kremlin', about: 'it would react appropriately',"
         " evidence: 'x'}]; showBrief(current); }"
@@ -231,6 +242,7 @@ def test_the_sample_is_the_seed_article_and_can_be_briefed(browser: Any, site: s
     expect(page.locator("#article-input")).to_have_value(SEED)
     page.click("#brief-button")
     page.wait_for_selector("#brief:not([hidden]) .item", timeout=20_000)
+    _brief_done(page)  # items stream in one by one; these checks are about the whole brief
 
 
 def test_the_jobs_tab_shows_briefs_errors_and_a_cancelled_jobs_counts(

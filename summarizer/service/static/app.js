@@ -100,13 +100,24 @@ $("brief-form").addEventListener("submit", async (event) => {
     const body = media === "text/html"
       ? JSON.stringify({ html: text, published: published || null })
       : JSON.stringify({ text, published: published || null });
+    // The brief as it forms: the article's voices and warnings at once, then each item as the
+    // model writes it (final when shown), then the summary (server-sent events).
     const response = await api("/v1/briefs?include=article", {
-      method: "POST", body, headers: { "Content-Type": "application/json", Accept: "application/json" },
+      method: "POST", body, headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
     });
-    current = await response.json();
     const cache = response.headers.get("X-Summarizer-Cache");
+    let finished = false;
+    for await (const message of serverEvents(response)) {
+      const data = JSON.parse(message.data);
+      if (message.event === "article") startBrief(data.article);
+      else if (message.event === "candidates") showCandidates(data.candidates);
+      else if (message.event === "item") addItem(data);
+      else if (message.event === "summary") showSummary(data);
+      else if (message.event === "done") { finishBrief(data.brief); finished = true; }
+      else if (message.event === "error") throw new Error(`${data.title}: ${data.detail}`);
+    }
+    if (!finished) throw new Error("the connection closed before the brief was done");
     status.textContent = cache === "hit" ? "From the cache (no model call)." : "Done.";
-    showBrief(current);
   } catch (error) {
     status.className = "error";
     status.textContent = error.message;
@@ -129,7 +140,87 @@ const SECTIONS = [
   ]],
 ];
 
-function showBrief({ article, brief }) {
+// Server-sent events read from a fetch response (EventSource can neither POST nor send a key).
+async function* serverEvents(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = { event: "message", data: "" };
+      for (const line of block.split("\n")) {
+        const [field, ...rest] = line.split(":");
+        const text = rest.join(":").replace(/^ /, "");
+        if (field === "event") event.event = text;
+        else if (field === "data") event.data += (event.data ? "\n" : "") + text;
+      }
+      if (event.data) yield event; // a ": ping" comment has no data
+    }
+  }
+}
+
+// A brief being formed: an empty one the events fill in.
+function startBrief(article) {
+  const brief = {
+    headline: "", summary: "", summary_sentences: [], key_developments: [], stated_positions: [], warnings: [],
+    metadata: { grounding: { spans: [] } },
+  };
+  current = { article, brief, units: utf16Offsets(article.text) };
+  $("headline").textContent = article.title || "";
+  $("summary").textContent = "";
+  $("items").replaceChildren(...SECTIONS.map(([kind, title]) =>
+    el("div", { class: "section", dataset: { section: kind }, hidden: "" }, el("h3", {}, title), el("ul"))));
+  $("brief-meta").textContent = "Reading the article…";
+  $("article-text").replaceChildren(document.createTextNode(article.text));
+  $("brief").hidden = false;
+  $("article-pane").hidden = false;
+}
+
+// The recall net's sentences, marked in the article while the model writes.
+function showCandidates(candidates) {
+  if (!current) return;
+  const voices = candidates.filter((c) => c.kind === "voice").length;
+  $("brief-meta").textContent = `${voices} voice(s) and ${candidates.length - voices} warning(s) found in the article; the model is writing…`;
+  const text = current.article.text;
+  const at16 = (point) => current.units[Math.max(0, Math.min(point, current.units.length - 1))];
+  const parts = [];
+  let at = 0;
+  for (const c of [...candidates].sort((a, b) => a.start - b.start)) {
+    const start = at16(c.start);
+    const end = at16(c.end);
+    if (start < at) continue;
+    parts.push(document.createTextNode(text.slice(at, start)));
+    parts.push(el("mark", { class: `candidate ${c.kind}`, title: `${c.kind}: ${c.actor}` }, text.slice(start, end)));
+    at = end;
+  }
+  parts.push(document.createTextNode(text.slice(at)));
+  $("article-text").replaceChildren(...parts);
+}
+
+// One item, final when it arrives: shown in its place, its evidence clickable at once.
+function addItem({ section, index, item, spans }) {
+  if (!current) return;
+  current.brief[section][index] = item;
+  current.brief.metadata.grounding.spans.push(...spans);
+  const [kind, , field, render] = SECTIONS.find(([name]) => name === section);
+  const box = document.querySelector(`#items [data-section="${kind}"]`);
+  if (!box) return;
+  box.hidden = false;
+  const path = `${kind}[${index}].${field}`;
+  const li = el("li", { dataset: { index: String(index) } }, el("button", {
+    type: "button", class: "item", dataset: { item: path }, title: item[field],
+    onclick: (e) => showEvidence(path, e.currentTarget),
+  }, ...render(item)));
+  const after = [...box.querySelectorAll("li")].find((other) => Number(other.dataset.index) > index);
+  box.querySelector("ul").insertBefore(li, after || null);
+}
+
+function showSummary(brief) {
   $("headline").textContent = brief.headline;
   const summary = $("summary");
   const sentences = brief.summary_sentences || [];
@@ -144,6 +235,29 @@ function showBrief({ article, brief }) {
   } else {
     summary.textContent = brief.summary;
   }
+}
+
+// The whole brief: what the events showed stays as it is (a click's highlight too).
+function finishBrief(brief) {
+  const shown = current && SECTIONS.every(([kind]) =>
+    (current.brief[kind] || []).filter(Boolean).length === (brief[kind] || []).length);
+  current.brief = brief;
+  if (!shown) {
+    showBrief(current);
+    return;
+  }
+  showSummary(brief);
+  showMeta(brief);
+}
+
+function showMeta(brief) {
+  const meta = brief.metadata;
+  $("brief-meta").textContent = `${meta.model} · prompt ${meta.prompt_version} · ${meta.usage.total_tokens} tokens · `
+    + `${meta.latency_s.toFixed(1)} s · ${meta.grounding.verified} items verified`;
+}
+
+function showBrief({ article, brief }) {
+  showSummary(brief);
   const items = $("items");
   items.replaceChildren();
   for (const [kind, title, field, render] of SECTIONS) {
@@ -159,9 +273,7 @@ function showBrief({ article, brief }) {
     });
     items.append(el("h3", {}, title), ul);
   }
-  const meta = brief.metadata;
-  $("brief-meta").textContent = `${meta.model} · prompt ${meta.prompt_version} · ${meta.usage.total_tokens} tokens · `
-    + `${meta.latency_s.toFixed(1)} s · ${meta.grounding.verified} items verified`;
+  showMeta(brief);
   $("article-text").replaceChildren(document.createTextNode(article.text));
   current.units = utf16Offsets(article.text);
   $("brief").hidden = false;
