@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     briefs = briefs_in(args.path)
     found = []
     for brief in briefs:
-        these = defects(brief, texts.get(brief.metadata.source or ""))
+        source = brief.metadata.source or ""
+        article = texts.get(source)
+        if article is None and source and Path(source).is_file():  # `summarizer run` records the path
+            article = Path(source).read_text(encoding="utf-8", errors="replace")
+        these = defects(brief, article)
         found += these
         if args.list:
             for d in these:

@@ -91,7 +91,17 @@ def _removable(text: str) -> list[tuple[int, int]]:
             # "Wood, the director, said" loses both commas; "… on August 6, when …, advancing …"
             # keeps the second, which the trailing-clause rule may take next.
             subject = tok.head.dep_ in ("nsubj", "nsubjpass")
-            if after is not None and after.text == ",":
+            following = doc[after.i + 1] if after is not None and after.i + 1 < len(doc) else None
+            if (
+                after is not None
+                and after.text == ","
+                and following is not None
+                and following.tag_ in ("VBG", "VBN")
+            ):
+                # "… on August 6, when Ukraine launched …, advancing …": the participle belongs to
+                # the clause that goes, whatever the parse says.
+                end = _end(doc, last)
+            elif after is not None and after.text == ",":
                 end = after.idx + 1 if subject else after.idx
             else:
                 end = _end(doc, right)

@@ -211,6 +211,8 @@ _NOT_PLACES = re.compile(
     r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|A|An|Mr|Mrs|Ms|Dr)\b"
 )
 _QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,}?)[\"\u201d]|(?:^|[\s(:])'([^']{12,}?)'(?!\w)")
+# A quotation that runs on into the next sentence: 'said: "This is great news for Edinburgh.'
+_OPEN_QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})$|(?:^|[\s(:])'([^']{12,})$")
 _AFTER_VERB = re.compile(rf"\b(?:{net._REPORTING})\b\s*(?:that\s+|:\s*)?", re.IGNORECASE)
 _WARNED_OF = re.compile(
     r"\b(?:warn(?:s|ed)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?\s+",
@@ -261,7 +263,7 @@ def reported_words(sentence: str, limit: int = STANCE_CHARS) -> str:
     """What a sentence reports someone as saying, in the article's own words: the quotation when
     it is a claim ("'We will appeal'"), else the clause after the reporting verb ("that it would
     repel Ukrainian forces"). Empty when neither carries a claim: the position is then dropped."""
-    quoted = _QUOTATION.search(sentence)
+    quoted = _QUOTATION.search(sentence) or _OPEN_QUOTATION.search(sentence)
     options = []
     if quoted:
         options.append("'" + _clause(quoted.group(1) or quoted.group(2)) + "'")
@@ -372,10 +374,11 @@ class Grounder:
         return support.check(text, [self.by_number[n].text for n in numbers], self._context(numbers))
 
     def carried_out(self, text: str) -> str | None:
-        """Why ``text`` does what a withheld instruction in the article asked (``injection``)."""
-        if not self._instructions:
-            return None
-        return injection.carried_out(text, self._instructions, self._shown)
+        """Why ``text`` does what a withheld instruction in the article asked, or uses a value the
+        article asks a headline or summary of it to use, flagged or not (``injection``)."""
+        if self._instructions and (obeys := injection.carried_out(text, self._instructions, self._shown)):
+            return obeys
+        return injection.asked_for(text, self._shown)
 
     def _reader_problem(self, text: str, *, sentence: bool) -> str | None:
         """Which of the reader's rules ``text`` breaks (``quality``), if any."""
@@ -798,6 +801,8 @@ class Grounder:
             verdict = support.Verdict(False, ("empty",))
         elif obeys := self.carried_out(headline):
             verdict = support.Verdict(False, (obeys,))
+        elif lone := injection.unbacked(headline, self.sentences, self._development_numbers, self.withheld):
+            verdict = support.Verdict(False, (lone,))  # told by one sentence that is not news
         elif problem := self._reader_problem(headline, sentence=False):
             verdict = support.Verdict(False, (problem,))
         else:

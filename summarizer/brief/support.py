@@ -701,7 +701,9 @@ def _reading(text: str) -> _Reading:
         if any(k.dep_ == "aux" and k.lower_ in _POSSIBLE for k in kids):
             possible.add(lemma)
         if tok.dep_ in ("xcomp", "acl", "advcl") and (
-            _is(tok.head, _HEDGING_VERBS) or _is(tok.head, _HEDGING_NOUNS)
+            _is(tok.head, _HEDGING_VERBS)
+            or _is(tok.head, _HEDGING_NOUNS)
+            or tok.head.lower_ in _HEDGE_ADVERBS
         ):
             possible.add(lemma)
         # "is considering a ban": the ban is a prospect.
