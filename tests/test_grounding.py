@@ -160,7 +160,7 @@ def test_with_no_backed_summary_sentence_nor_development_the_lead_stands_in():
     )
     brief, grounder = _ground(draft)
     assert brief["summary"].startswith("The city will build a new bridge")
-    assert "no summary sentence passed" in grounder.report.rewritten[-1].reason
+    assert any("no summary sentence passed" in r.reason for r in grounder.report.rewritten)
 
 
 def test_repeated_and_invalid_developments_are_dropped_with_reasons():
@@ -221,7 +221,7 @@ def test_with_no_backed_summary_sentence_the_checked_developments_stand_in():
         "The city will build a new bridge in Springfield, officials announced on Monday. "
         "Police warned drivers that the old road would close if the river rose."
     )
-    assert "no summary sentence passed" in grounder.report.rewritten[-1].reason
+    assert any("no summary sentence passed" in r.reason for r in grounder.report.rewritten)
 
 
 def test_a_stand_in_development_that_failed_its_check_speaks_in_its_sentences_words():

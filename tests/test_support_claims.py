@@ -29,7 +29,7 @@ KNOWN_MISSES = {
     "number-07": "'cut 450 jobs' vs 'cut 30 jobs from its staff of 450': 450 is in the article",
     "roles-07": "who paid whom: 'paid … to the trust' vs 'was paid … by the trust'",
     "roles-09": "the doer of 'sent' inherited through a conjunction",
-    "name-10": "'Royal London Hospital' vs 'Royal Free Hospital in north London': each word is in the article",
+    "name-10": "'Royal London Hospital' vs 'Royal Free Hospital in north London': every word is there",
     "speaker-11": "'defended' is not a reporting verb; the defender is in a passive relative clause",
     "ok-voice-05": "'bought' for 'agreed to buy' and 'deal' are new words",
     "ok-synonym-11": "'carrying', 'reached': two changed words in a short sentence",
