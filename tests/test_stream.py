@@ -28,7 +28,7 @@ from summarizer.models import (
     ItemEvent,
     SummaryEvent,
 )
-from summarizer.testing.cassettes import CASSETTE_DIR, replaying, streamed_copy
+from summarizer.testing.cassettes import replaying, streamed_copy
 from summarizer.testing.stub_server import StubConfig, stub_server
 from tests.helpers import cassette, recorded_fixtures, replay_settings
 
@@ -99,14 +99,15 @@ def test_the_sync_stream_and_the_unstreamed_stream_give_the_same_events() -> Non
         _same(brief, summarize(fx.article, settings=replay_settings(**fx.settings)))
 
 
-@pytest.mark.skipif(not (CASSETTE_DIR / "stream-seed.yaml").exists(), reason="no streamed recording yet")
-async def test_a_brief_streamed_by_llama_cpp_replays_offline() -> None:
+@pytest.mark.parametrize("name", ["seed", "sample-md"])
+async def test_a_brief_streamed_by_llama_cpp_replays_offline(name: str) -> None:
     """Recorded from the embedded model with stream: true (scripts/record_stream_cassettes.py):
-    llama.cpp's own chunks and usage chunk."""
+    llama.cpp's own chunks and usage chunk (the summary repair of each was recorded unstreamed
+    and converted with ``sse_body``)."""
     from tests.fixture_articles import by_name
 
-    fx = by_name("seed")
-    with replaying("stream-seed") as played:
+    fx = by_name(name)
+    with replaying(f"stream-{name}") as played:
         events = [e async for e in asummarize_stream(fx.article, settings=replay_settings(**fx.settings))]
         assert played.play_count >= 1
     brief = _assert_items_final(events)
@@ -307,3 +308,17 @@ def test_the_request_body_is_unchanged_without_streaming() -> None:
         plain, streamed = bodies[0], bodies[len(bodies) // 2]
     assert "stream" not in plain and "stream_options" not in plain
     assert {k: v for k, v in streamed.items() if k not in ("stream", "stream_options")} == plain
+
+
+def test_litellm_backend_streams_the_same_answer_with_usage() -> None:
+    """A provider litellm serves (not the OpenAI-compatible fast path) streams too."""
+    with stub_server(StubConfig(chunk_chars=5)) as stub:
+        settings = _stub_settings(stub, model="hosted_vllm/stub")
+        events = list(summarize_stream(ARTICLE, settings=settings))
+        plain = summarize(ARTICLE, settings=settings)
+        bodies = stub.state.bodies
+    assert bodies[0]["stream"] is True and bodies[0]["stream_options"] == {"include_usage": True}
+    assert "stream" not in bodies[-1]
+    brief = _assert_items_final(events)
+    assert brief.metadata.usage == plain.metadata.usage and brief.metadata.usage.completion_tokens > 0
+    _same(brief, plain)

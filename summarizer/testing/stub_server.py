@@ -77,7 +77,8 @@ class StubConfig:
     items: int = 3  # developments per brief
     # A request with ``"stream": true`` is answered as server-sent events (as llama.cpp and OpenAI
     # do): the answer in pieces of ``chunk_chars`` characters, one every ``chunk_delay`` seconds
-    # after ``latency`` (the prompt), then a usage chunk and ``[DONE]``.
+    # after ``latency`` (the prompt), then a usage chunk and ``[DONE]``. A plain request for the
+    # same answer takes as long (``chunk_delay`` a piece), then gets it whole.
     chunk_chars: int = 8
     chunk_delay: float = 0.0
 
@@ -274,7 +275,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif body.get("stream"):
             self._stream(json.dumps(brief_for(messages, config.items)), body, cut=outcome == "stream-cut")
         else:
-            self._json(200, self._completion(json.dumps(brief_for(messages, config.items)), body))
+            content = json.dumps(brief_for(messages, config.items))
+            if config.chunk_delay:  # written as slowly as a streamed answer, then sent whole
+                time.sleep(config.chunk_delay * -(-len(content) // config.chunk_chars))
+            self._json(200, self._completion(content, body))
 
     def _stream(self, content: str, body: dict[str, Any], cut: bool = False) -> None:
         """The answer as server-sent events, piece by piece; a client that hangs up is counted."""
