@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (pattern tables read best one rule a line)
 """Markup is not prose: the parts of a .txt/.md/.jsonl article that a reader does not read as its text.
 
 A brief is made of the article's sentences. HTML comments, ``<details>`` blocks, hidden
@@ -41,7 +42,9 @@ _BLOCKS = [
     )
 ]
 # Only the markup part of an inline construct: a link's target and title, an HTML tag.
-_LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)")
+_LINK_TARGET = re.compile(
+    r"\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
+)
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _JSON_START = re.compile(r"[{\[]\s*\"")
 

@@ -39,10 +39,10 @@ class Folded:
 @lru_cache(maxsize=4096)
 def _latin(ch: str) -> str | None:
     """The Latin letter ``ch`` is confusable with, if Unicode's data names one."""
-    from confusable_homoglyphs import confusables  # 0.2 s of JSON: only for non-ASCII letters
+    from confusable_homoglyphs import confusables  # type: ignore[import-untyped]  # 0.2 s of JSON, on demand
 
     for glyph in confusables.confusables_data.get(ch, ()):
-        target = glyph.get("c", "")
+        target = str(glyph.get("c", ""))
         if len(target) == 1 and target.isascii() and target.isalpha():
             return target
     return None
