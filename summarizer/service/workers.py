@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import socket
+import threading
 import uuid
 from typing import Any
 
@@ -37,9 +38,12 @@ class JobWorkers:
         self._wake = asyncio.Event()
         self._stopping = False
         self._loops: list[asyncio.Task[None]] = []
+        self._renewer: _LeaseRenewer | None = None
 
     def start(self) -> None:
-        self._loops = [asyncio.create_task(self._claim_loop()), asyncio.create_task(self._lease_loop())]
+        self._loops = [asyncio.create_task(self._claim_loop())]
+        self._renewer = _LeaseRenewer(self, asyncio.get_running_loop())
+        self._renewer.start()
 
     def wake(self) -> None:
         """A job was just submitted here: look now instead of at the next poll."""
@@ -49,6 +53,8 @@ class JobWorkers:
         """Claim nothing more; let in-flight items finish for ``grace_s``, then hand the rest back."""
         self._stopping = True
         self._wake.set()
+        if self._renewer is not None:
+            self._renewer.stop()
         for loop in self._loops:
             loop.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
@@ -131,17 +137,40 @@ class JobWorkers:
             self.briefer.metrics.briefs.labels("job", label).inc()
         return recorded
 
-    async def _lease_loop(self) -> None:
-        """Renew the leases of items in flight; stop working on any this worker no longer holds."""
-        while True:
-            await asyncio.sleep(self.config.lease_s / 3)
-            ids = list(self.working)
+
+class _LeaseRenewer:
+    """Renews the leases of the items in flight from a thread of its own, every third of the
+    lease: a busy event loop (an article's CPU work, a slow call) then cannot let its leases run
+    out and another replica take the item, and the next, until it fails as poison. Items this
+    worker no longer holds (cancelled, or taken after a real stall) are stopped on the loop."""
+
+    def __init__(self, workers: JobWorkers, loop: asyncio.AbstractEventLoop) -> None:
+        self.workers, self.loop = workers, loop
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="summarizer-leases", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        workers = self.workers
+        while not self._stop.wait(workers.config.lease_s / 3):
+            ids = list(workers.working)
             try:
-                held = await self.store.run(self.store.renew, self.id, ids, self.config.lease_s)
+                held = workers.store.renew(workers.id, ids, workers.config.lease_s)
             except Exception:
                 log.exception("renewing job item leases failed")
                 continue
-            for item in set(ids) - held:
-                task = self.working.get(item)
-                if task is not None:
-                    task.cancel()
+            lost = set(ids) - held
+            if lost:
+                self.loop.call_soon_threadsafe(self._cancel, lost)
+
+    def _cancel(self, lost: set[int]) -> None:
+        for item in lost:
+            task = self.workers.working.get(item)
+            if task is not None:
+                task.cancel()

@@ -280,3 +280,38 @@ def test_slow_uploads_hold_no_queue_places(tmp_path: Path, stub: Any) -> None:
         finally:
             for sock in slow:
                 sock.close()
+
+
+# -- leases -----------------------------------------------------------------------------------------
+
+
+def test_a_busy_event_loop_keeps_its_leases(make_client: Any, tmp_path: Path) -> None:
+    """An article that holds the loop longer than the lease: another replica cannot take the
+    item meanwhile, and it ends done on its first claim (not re-claimed until it is poison)."""
+    from summarizer.service.store import Store
+
+    client = make_client(lease_s=1.0, concurrency=1)
+    briefer = client.app.state.service.briefer
+    original = briefer.brief_in_slot
+    stalled: list[bool] = []
+
+    async def stalls_the_loop(*args: Any) -> Any:
+        if not stalled:
+            stalled.append(True)
+            time.sleep(3.5)  # synchronous: the event loop runs nothing else for 3.5 leases
+        return await original(*args)
+
+    briefer.brief_in_slot = stalls_the_loop
+    created = client.post("/v1/jobs", json=[{"id": "slow", "text": article(40)}])
+    thief = Store(f"sqlite:///{tmp_path / 'service.db'}")
+    try:
+        wait_for(lambda: stalled)
+        taken = []
+        for _ in range(6):
+            time.sleep(0.5)
+            taken += thief.claim("another-replica", 1, lease_s=30, max_attempts=3)
+        assert taken == [], "a live worker's lease ran out while its loop was busy"
+    finally:
+        thief.close()
+    status = wait_for(lambda: (s := client.get(created.headers["location"]).json())["state"] == "done" and s)
+    assert status["counts"]["done"] == 1
