@@ -10,12 +10,15 @@ and the waiting side gives up a ``GRACE`` later even if the worker is inside one
 Either way the article fails with an ``ArticleError`` (an input error: it is this article's
 fault, and a run goes on with the others); the loop never stalls.
 
-Why a thread and not a process: the work is regex matching in short calls (bounded windows and
-linear scans), and CPython switches threads between them every few milliseconds, so the loop
-keeps answering while a worker runs (``benchmarks/linear_time.py --loop`` measures the longest
-pause of the loop while the largest hostile article is analysed). A process pool would also
-have to pickle the article and every sentence both ways, start with its own imports, and be
-made safe to fork under Ray and the service; the figures did not call for it.
+Why a thread and not a process pool (measured, ``benchmarks/linear_time.py --loop``): the work
+is regex matching in short calls (a 2,000-character window around each reporting verb; sentences
+cut at 4,000 characters), and CPython switches threads between calls every few milliseconds.
+With a 1 MB hostile article (load ~10 on 2 cores) the loop's longest pause was 21-64 ms with
+the worker thread, 4-300 ms with a process pool (the loop unpickles every sentence of the
+result: 300 ms for 28,000 short sentences) and up to 10 s with the work on the loop itself, as
+before. A pool would also start its own interpreters (spawn re-runs an unguarded ``__main__``
+of a user's script; fork is unsafe with the loop's threads) in every CLI run, Ray worker and
+service replica. So: a thread.
 
 The workers are a small pool of their own, so a burst of large articles queues here instead
 of taking the default executor's threads from file reads and endpoint look-ups. An article's

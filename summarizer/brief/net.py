@@ -689,14 +689,17 @@ _ROLE_AFTER = re.compile(
 )
 
 
+_DETERMINER = re.compile(r"^(?:a|an|its|his|her|their)\s+", re.IGNORECASE)
+_APOSTROPHE = re.compile("['\u2019]")
+_OPENS_QUOTE = re.compile("^[\"\u201c\u2018']\\s*\\w")
+
+
 def _actor(phrase: str, kind: str) -> Actor:
     role = None
     if ", " in phrase:
         phrase, role = phrase.split(", ", 1)
     if kind == "group":
-        return Actor(
-            re.sub(r"^(?:a|an|its|his|her|their)\s+", "", phrase, flags=re.IGNORECASE), role, "group"
-        )
+        return Actor(_DETERMINER.sub("", phrase), role, "group")
     name, title = split_role(phrase)
     if (
         title
@@ -722,7 +725,7 @@ def plausible(actor: Actor) -> bool:
     for i, word in enumerate(words):
         lowered = word.lower()
         if (
-            re.split("['\u2019]", lowered)[0] in _PRONOUN_WORDS
+            _APOSTROPHE.split(lowered, maxsplit=1)[0] in _PRONOUN_WORDS
             or ((word.islower() or i == 0) and lowered in _NOT_ACTOR_WORDS)
             or (word.islower() and lowered in _LOWER_ONLY)
         ):
@@ -853,7 +856,7 @@ def _quote_open_after(sentence: str, was_open: bool) -> bool:
 
 
 def opens_with_quote(sentence: str) -> bool:
-    return bool(re.match(r"^[\"\u201c\u2018']\s*\w", sentence))
+    return bool(_OPENS_QUOTE.match(sentence))
 
 
 class _People:
