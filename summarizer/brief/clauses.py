@@ -30,6 +30,10 @@ _OPENER = re.compile(
     r"Indeed|Instead|Still|Overall|Separately|Crucially|Notably|Interestingly|Ultimately|In addition|"
     r"As a result|In fact|At the same time|By contrast|In turn|Now|Yet|But|And|So),\s+"
 )
+# A wire dateline glued to the lead: "(CNN)Over the last year …", "BANGKOK, Thailand (CNN) -- A plane …".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z .,'-]{0,60}\s)?\((?:CNN|AP|AFP|Reuters|PA|UPI|BBC)\)\s*(?:--|\u2014|\u2013|-)?\s*"
+)
 _PAREN = re.compile(r"\s*\([^()]{1,300}\)|\s*\[[^\[\]]{1,300}\]")
 _DASH_ASIDE = re.compile(r"\s+[\u2013\u2014-]{1,2}\s+[^\u2013\u2014]{1,200}?\s+[\u2013\u2014-]{1,2}(?=\s)")
 _END = ".!?"
@@ -48,7 +52,7 @@ def compress(text: str, limit: int, *, sentence: bool = True) -> str:
         return clause.rstrip(".") if not text.rstrip().endswith(".") else clause
     text = " ".join(text.split())
     text = _tidy(_CAPTION.sub("", text))
-    text = _tidy(_OPENER.sub("", text))
+    text = _tidy(_OPENER.sub("", _DATELINE.sub("", text)))
     if len(text) <= limit:
         return text
     for span in _removable(text):

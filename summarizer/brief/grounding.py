@@ -213,6 +213,7 @@ _NOT_PLACES = re.compile(
 _QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,}?)[\"\u201d]|(?:^|[\s(:])'([^']{12,}?)'(?!\w)")
 # A quotation that runs on into the next sentence: 'said: "This is great news for Edinburgh.'
 _OPEN_QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})$|(?:^|[\s(:])'([^']{12,})$")
+_BEFORE_THAT = re.compile(r"^[^,;:\"\u201c]{0,60}?\bthat\s+(?=\S)")
 _AFTER_VERB = re.compile(rf"\b(?:{net._REPORTING})\b\s*(?:that\s+|:\s*)?", re.IGNORECASE)
 _WARNED_OF = re.compile(
     r"\b(?:warn(?:s|ed)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?\s+",
@@ -270,6 +271,7 @@ def reported_words(sentence: str, limit: int = STANCE_CHARS) -> str:
     verb = _AFTER_VERB.search(net._mask_quotes(sentence))
     if verb:
         rest = _CLAUSE_END.split(sentence[verb.end() :], maxsplit=1)[0]  # "...; however, ..." is narration
+        rest = _BEFORE_THAT.sub("", rest)  # "decided last year that …", "told the paper that …"
         options.append(_clause(rest[:1].upper() + rest[1:]))
     for option in options:
         if option.strip("'") and not quality.thin_claim(option):
@@ -564,6 +566,10 @@ class Grounder:
                     reason = f"sentence {d.sentence} is a caption, byline or credit"
                 elif self.by_number[d.sentence].text.rstrip("\"'\u201d\u2019 ").endswith("?"):
                     reason = f"sentence {d.sentence} is a question"
+                elif quality.bare_quote(self.by_number[d.sentence].text):
+                    reason = f"sentence {d.sentence} is someone's quoted words, not a development"
+                elif not quality.is_sentence(_own_words(self.by_number[d.sentence].text, WHAT_CHARS)):
+                    reason = f"sentence {d.sentence} is not a whole sentence (a caption or a fragment)"
                 if reason is not None:
                     self.report.dropped.append(Dropped(item=path, text=d.what, reason=reason))
                     continue

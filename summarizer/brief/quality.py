@@ -161,6 +161,7 @@ _BOILERPLATE = re.compile(
     r"^(?:photo|picture|image|video|credit|caption|related(?: sources| topics| stories| articles)?|read more|"
     r"more on this story|follow (?:us|@)|share this|click here|scroll down|advertisement|copyright|\u00a9|"
     r"published|updated|last updated|by [A-Z][a-z]+ [A-Z][a-z]+\s*(?:$|\.|,|\|)|media playback)\b"
+    r"|\b(?:reported from|wrote from|contributed to this report|contributed reporting)\b"
     r"|\((?:getty images|reuters|ap|afp|pa)\)\s*$|\b(?:getty images|image copyright|image caption)\b",
     re.IGNORECASE,
 )
