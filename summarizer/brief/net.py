@@ -186,6 +186,7 @@ _OCCUPATIONS = frozenset(
     spokesperson official aide adviser advisor chairman chairwoman chair ceo executive president chancellor
     ambassador envoy diplomat general colonel commander soldier agent promoter publicist chef entrepreneur
     businessman businesswoman billionaire investor banker star model blogger chief head leader
+    frontman frontwoman vocalist bandmate dancer athlete footballer cricketer golfer rev rev. reverend
     """.split()
 )
 _ROLE_WORDS |= _OCCUPATIONS
@@ -378,6 +379,17 @@ def _clean_name(run: str) -> str:
         words[0].lower().strip(".,") in _NOT_NAMES or words[0].lower().strip(".,") in _NOT_ACTOR_WORDS
     ):
         words.pop(0)
+    # "Vietnam. Thompson": a sentence ended inside the run (not "Dr." or "U.S." or an initial).
+    for i in range(len(words) - 2, -1, -1):
+        word = words[i]
+        if (
+            word.endswith(".")
+            and len(word) > 3
+            and not _INITIALS.fullmatch(word)
+            and word.lower() not in _ROLE_WORDS
+        ):
+            words = words[i + 1 :]
+            break
     while words and words[-1].lower() in {"of", "de", "the", "and"}:
         words.pop()
     name = " ".join(words)
