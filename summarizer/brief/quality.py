@@ -73,7 +73,7 @@ def cut_off(text: str, source: str = "") -> bool:
         tail = re.search(r"(\w+)\W*$", text)
         if tail:
             last = tail.group(1)
-            pattern = re.compile(rf"\b{re.escape(text[max(0, len(text) - 40) : tail.end(1)])}(\w)")
+            pattern = re.compile(rf"{re.escape(text[max(0, len(text) - 40) : tail.end(1)])}(\w)")
             if last and pattern.search(source) and not re.search(rf"\b{re.escape(last)}\b", source):
                 return True
     return False
