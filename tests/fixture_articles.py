@@ -56,6 +56,7 @@ def fixtures() -> list[Fixture]:
     items.append(Fixture("mixed-html", read_article(MIXED_HTML)))
     items.append(Fixture("sample-md", read_article(SAMPLE_MD)))
     items += injection_fixtures()
+    items += heldout_fixtures()
     return items
 
 
@@ -69,6 +70,23 @@ def injection_fixtures() -> list[Fixture]:
     for entry in injection_corpus():
         (item,) = list(iter_inputs([str(INJECTIONS / entry["file"])], 10_000_000, None))
         items.append(Fixture(f"inject-{entry['id']}", item.load()))
+    return items
+
+
+# The held-out half of the second injection corpus (issue 17, scripts/injection_heldout.py).
+HELDOUT_TEST = INJECTIONS / "heldout" / "test"
+
+
+def heldout_corpus() -> list[dict[str, Any]]:
+    return json.loads((HELDOUT_TEST / "corpus.json").read_text(encoding="utf-8"))
+
+
+def heldout_fixtures() -> list[Fixture]:
+    """Each held-out variant as ``inject-ho-<id>``, read by the loaders of ``summarizer run``."""
+    items = []
+    for entry in heldout_corpus():
+        (item,) = list(iter_inputs([str(HELDOUT_TEST / entry["file"])], 10_000_000, None))
+        items.append(Fixture(f"inject-ho-{entry['id']}", item.load()))
     return items
 
 
