@@ -322,3 +322,24 @@ def test_litellm_backend_streams_the_same_answer_with_usage() -> None:
     brief = _assert_items_final(events)
     assert brief.metadata.usage == plain.metadata.usage and brief.metadata.usage.completion_tokens > 0
     _same(brief, plain)
+
+
+def test_a_streamed_answer_that_never_starts_times_out_and_is_retried() -> None:
+    with stub_server(StubConfig(script=["hang"], hang_seconds=5, chunk_chars=8)) as stub:
+        settings = stub.settings(timeout=1, retry_max_wait=0.01)
+        events = list(summarize_stream(ARTICLE, settings=settings))
+        assert stub.state.outcomes["hang"] == 1
+    brief = _assert_items_final(events)
+    assert brief.metadata.attempts >= 2
+
+
+def test_a_trickling_stream_is_bounded_by_the_timeout_on_the_whole_answer() -> None:
+    """Every chunk comes well within the read timeout, but the answer as a whole does not."""
+    from summarizer.errors import ModelUnavailableError
+
+    with stub_server(StubConfig(chunk_chars=1, chunk_delay=0.05)) as stub:
+        settings = stub.settings(timeout=1, retry_max_wait=0.01, max_attempts=2)
+        with pytest.raises(ModelUnavailableError, match="took longer than 1 s"):
+            list(summarize_stream(ARTICLE, settings=settings))
+        assert stub.state.abandoned.wait(5)
+        assert stub.state.streams_started == 2 and stub.state.streams_finished == 0
