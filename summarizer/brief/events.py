@@ -117,6 +117,7 @@ class ItemTracker:
         self._sticky: list[DevelopmentDraft] = []  # the current request's emitted developments
         self._seen = 0  # developments of the current answer already looked at
         self._plan: Plan | None = None
+        self.plans: list[Plan] = []  # every request's plan, in order
 
     def _grounder(self) -> Grounder:
         return Grounder(*self._grounder_args)
@@ -124,6 +125,7 @@ class ItemTracker:
     # -- positions and warnings: the net's, final before the model is asked --------------------
 
     def net_events(self, plans: list[Plan]) -> list[ItemEvent]:
+        self.plans = list(plans)
         grounder = self._grounder()
         positions, warnings = grounder._candidates([(p, _empty()) for p in plans])
         spans = grounder.report.spans
@@ -166,7 +168,10 @@ class ItemTracker:
     def _advance(self, developments: list[DevelopmentDraft]) -> None:
         assert self._plan is not None
         grounder = self._grounder()
-        kept = grounder._developments([*self.done, (self._plan, _empty(developments))])
+        # Every plan is there (later ones without developments yet): a rule that looks at the
+        # article's other parts sees them all, as it will for the final brief.
+        later = [(p, _empty()) for p in self.plans[len(self.done) + 1 :]]
+        kept = grounder._developments([*self.done, (self._plan, _empty(developments)), *later])
         if len(kept) <= len(self.items):
             return
         # Which drafts the kept developments came from: each kept one is the next draft whose
