@@ -278,8 +278,10 @@ def create_app(config: ServiceSettings | None = None, settings: Settings | None 
         responses={
             **_PROBLEMS,
             200: {
-                "content": {"text/markdown": {}},
-                "description": "The brief; header X-Summarizer-Cache: hit or miss",
+                "content": {"text/markdown": {}, "text/event-stream": {}},
+                "description": "The brief; header X-Summarizer-Cache: hit or miss. With Accept: "
+                "text/event-stream, the brief as it forms: server-sent events candidates, item..., "
+                "summary, done (the Brief), or error (a problem document)",
             },
         },
     )
