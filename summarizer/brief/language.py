@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # checked against the digest of the copy this project was tested with before they are loaded.
 MODEL_SHA256 = "8c9bfc03d677c57d19d3323980f33783c9d74acb2236e4068992acdbf1b4871a"
 # A text longer than this is not a sentence of ours; parsing it would cost without telling much.
-MAX_PARSE_CHARS = 2000
+MAX_PARSE_CHARS = 1000
 _LOCK = threading.Lock()
 _NLP: Language | None = None
 
