@@ -63,3 +63,26 @@ def test_items_appear_and_highlight_before_the_brief_is_done(
     assert page.locator("#summary .sentence").count() >= 1
     assert page.inner_text("#brief-status") == "Done."
     assert not errors
+
+
+def test_a_cached_brief_is_shown_whole_at_once(browser: Any, slow_site: str, stub: RunningStub) -> None:  # noqa: F811
+    stub.state.config.chunk_delay = 0.0
+    page = browser.new_page()
+    page.goto(slow_site + "/")
+    page.fill("#article-input", ARTICLE)
+    from playwright.sync_api import expect
+
+    page.click("#brief-button")
+    expect(page.locator("#brief-status")).to_have_text("Done.", timeout=30_000)
+    first = [
+        page.locator(".item").nth(i).get_attribute("title") for i in range(page.locator(".item").count())
+    ]
+    requests = stub.state.requests
+    page.click("#brief-button")
+    expect(page.locator("#brief-status")).to_have_text("From the cache (no model call).", timeout=30_000)
+    again = [
+        page.locator(".item").nth(i).get_attribute("title") for i in range(page.locator(".item").count())
+    ]
+    assert again == first and len(first) >= 3
+    assert stub.state.requests == requests
+    assert "items verified" in page.inner_text("#brief-meta")
