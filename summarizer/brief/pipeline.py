@@ -1,6 +1,9 @@
 """asummarize(): Article -> numbered sentences and candidates -> model -> checks -> Brief.
 
-One async core; :func:`summarize` is a thin wrapper that runs it on a private event loop.
+One async core, ``_events``, which yields the brief as it forms (``asummarize_stream``: the net's
+candidates, each item once final, the summary, the Brief); ``asummarize`` is its last event, with
+the model's answers read whole instead of streamed, and :func:`summarize` / ``summarize_stream``
+run them on a private event loop. Which items are final while the model writes: ``events``.
 
 1. The article is split into numbered sentences; the recall net finds who speaks and who warns;
    text addressed to an AI model is withheld (``net``, ``injection``).
