@@ -188,6 +188,8 @@ class _Call:
             answer = intercept(self.endpoint, request)
             if answer is not None:  # answered without a request of our own: validated as one
                 self.attempts += 1
+                if self.on_text is not None:
+                    self.on_text("")  # an answer begins
                 self._whole(answer)
                 return self._record(answer)
         limits = rate_limits(self.settings)
