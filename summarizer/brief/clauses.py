@@ -3,9 +3,9 @@
 A brief that cuts "… who already holds a 27-p." at 160 characters shows a reader a broken
 string. Here a long sentence loses whole pieces instead, in this order: captions in brackets
 ("(pictured)"), a discourse opener ("However, "), then, while it is still over the limit,
-parentheticals and dash asides, comma-set relative clauses and appositives, a subordinate clause
-before the main one, and trailing clauses after a comma (", which …", ", including …", ", saying
-…"). What is left is the article's own words, in order (:func:`is_subsequence` checks it), and
+parentheticals and dash asides, trailing clauses after a comma (", including …", ", saying …",
+", following …"), comma-set relative clauses and appositives (", who is 45,"; a "when" clause on a
+date last: it often holds the news), and a subordinate clause before the main one. What is left is the article's own words, in order (:func:`is_subsequence` checks it), and
 still a sentence: the main verb and its subject are never removed. A sentence that has no such
 piece to lose stays long: a long true sentence is better than a cut one.
 """
@@ -115,7 +115,13 @@ def _removable(text: str) -> list[tuple[int, int]]:
                 end = after.idx + 1 if subject else after.idx
             else:
                 end = _end(doc, right)
-            inner.append((1, before.idx if before is not None else 0, end))
+            inner.append(
+                (
+                    2 if tok.dep_ != "relcl" or tok.head.ent_type_ not in ("DATE", "TIME") else 4,
+                    before.idx if before is not None else 0,
+                    end,
+                )
+            )
         elif (
             right >= last
             and comma_before
@@ -123,7 +129,7 @@ def _removable(text: str) -> list[tuple[int, int]]:
             in ("advcl", "prep", "conj", "npadvmod", "xcomp", "ccomp", "acl", "relcl", "advmod", "dep")
         ):
             # A trailing clause after a comma: ", including …", ", saying …", ", as …".
-            inner.append((2, before.idx if before is not None else 0, _end(doc, right)))
+            inner.append((1, before.idx if before is not None else 0, _end(doc, right)))
         elif left == 0 and tok.dep_ == "advcl" and after is not None and after.text == ",":
             # "After the vote was counted, the council …": the main clause stands alone.
             inner.append((3, 0, after.idx + 1))
