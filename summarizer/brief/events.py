@@ -118,6 +118,7 @@ class ItemTracker:
         self._seen = 0  # developments of the current answer already looked at
         self._plan: Plan | None = None
         self.plans: list[Plan] = []  # every request's plan, in order
+        self._checked: list[DevelopmentDraft] = []  # the developments last checked for this request
 
     def _grounder(self) -> Grounder:
         return Grounder(*self._grounder_args)
@@ -141,7 +142,7 @@ class ItemTracker:
 
     def start(self, plan: Plan) -> None:
         """A request for ``plan`` is about to be sent."""
-        self._plan, self._sticky, self._seen = plan, [], 0
+        self._plan, self._sticky, self._seen, self._checked = plan, [], 0, []
 
     def on_text(self, text: str) -> None:
         """The answer so far ("" when a request starts, or starts again)."""
@@ -160,13 +161,15 @@ class ItemTracker:
         if developments != list(draft.developments):
             log.info("the answer changed after %d development(s) were shown: they stay", len(self._sticky))
             draft = draft.model_copy(update={"developments": developments})
-        self._advance(developments)
+        if developments != self._checked:  # an answer read whole was checked as it came
+            self._advance(developments)
         self.done.append((self._plan, draft))
         self._plan = None
         return draft
 
     def _advance(self, developments: list[DevelopmentDraft]) -> None:
         assert self._plan is not None
+        self._checked = list(developments)
         grounder = self._grounder()
         # Every plan is there (later ones without developments yet): a rule that looks at the
         # article's other parts sees them all, as it will for the final brief.
