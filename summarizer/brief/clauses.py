@@ -2,12 +2,13 @@
 
 A brief that cuts "… who already holds a 27-p." at 160 characters shows a reader a broken
 string. Here a long sentence loses whole pieces instead, in this order: captions in brackets
-("(pictured)"), a discourse opener ("However, "), then, while it is still over the limit,
-parentheticals and dash asides, trailing clauses after a comma (", including …", ", saying …",
-", following …"), comma-set relative clauses and appositives (", who is 45,"; a "when" clause on a
-date last: it often holds the news), and a subordinate clause before the main one. What is left is the article's own words, in order (:func:`is_subsequence` checks it), and
-still a sentence: the main verb and its subject are never removed. A sentence that has no such
-piece to lose stays long: a long true sentence is better than a cut one.
+("(pictured)"), a wire dateline, a discourse opener ("However, "), then, while it is still over
+the limit, parentheticals and dash asides, trailing clauses after a comma (", including …",
+", saying …", ", following …"), comma-set relative clauses and appositives (", who is 45,"; a
+"when" clause on a date last: it often holds the news), and a subordinate clause before the main
+one. What is left is the article's own words, in order (:func:`is_subsequence` checks it), and
+still a sentence: the main verb and its subject are never removed. A sentence with no such piece
+to lose stays long: a long true sentence is better than a cut one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ _OPENER = re.compile(
 # A wire dateline glued to the lead: "(CNN)Over the last year …", "BANGKOK, Thailand (CNN) -- A plane …".
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z .,'-]{0,60}\s)?\((?:CNN|AP|AFP|Reuters|PA|UPI|BBC)\)\s*(?:--|\u2014|\u2013|-)?\s*"
+)
+_DATE_WORD = re.compile(
+    r"\d|January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|year|month|week|day|night|morning"
 )
 _PAREN = re.compile(r"\s*\([^()]{1,300}\)|\s*\[[^\[\]]{1,300}\]")
 _DASH_ASIDE = re.compile(r"\s+[\u2013\u2014-]{1,2}\s+[^\u2013\u2014]{1,200}?\s+[\u2013\u2014-]{1,2}(?=\s)")
@@ -117,7 +122,7 @@ def _removable(text: str) -> list[tuple[int, int]]:
                 end = _end(doc, right)
             inner.append(
                 (
-                    2 if tok.dep_ != "relcl" or tok.head.ent_type_ not in ("DATE", "TIME") else 4,
+                    2 if tok.dep_ != "relcl" or not _DATE_WORD.search(tok.head.text) else 4,
                     before.idx if before is not None else 0,
                     end,
                 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import queue
 import threading
 import time
@@ -238,14 +239,18 @@ async def _summary_and_content(
     """The checked summary (re-asked once where it fails) and the brief's content; the repair
     request, if any, is added to ``calls`` (``stream``: its answer is streamed, like the drafts')."""
     extractive = cfg.summary_style == "extractive" or (cfg.summary_style == "auto" and endpoint.constrained)
-    summary = grounder.summary_candidates(drafts)
+    # The checks parse sentences (~10 ms each, ~0.3 s an article): off the event loop, where other
+    # articles' requests are waiting.
+    summary = await asyncio.to_thread(grounder.summary_candidates, drafts)
     failing = [(i, text, refs, verdict) for i, (text, refs, verdict) in enumerate(summary) if not verdict.ok]
     if failing and cfg.reasks > 0 and not extractive:
         repair = await _repair(cfg, endpoint, grounder, failing, stream=stream)
         calls.append(repair)
         for (i, _text, refs, _verdict), fixed in zip(failing, repair.draft.sentences, strict=False):
-            summary[i] = (fixed.text, refs, grounder.check_summary(fixed.text, refs))
-    return grounder.brief(drafts, summary, strict=cfg.strict, extractive=extractive)
+            summary[i] = (fixed.text, refs, await asyncio.to_thread(grounder.check_summary, fixed.text, refs))
+    return await asyncio.to_thread(
+        functools.partial(grounder.brief, drafts, summary, strict=cfg.strict, extractive=extractive)
+    )
 
 
 async def _while(
