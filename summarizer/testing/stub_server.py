@@ -299,12 +299,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("cache-control", "no-cache")
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
+            began = time.monotonic()
             for i, chunk in enumerate(chunks):
                 if cut and i == len(chunks) // 2:
                     self.close_connection = True
                     return
-                if i and config.chunk_delay and i < len(chunks) - 1:
-                    time.sleep(config.chunk_delay)
+                if config.chunk_delay and 1 <= i <= len(pieces):  # piece i of the answer
+                    # On a fixed clock (piece i at i delays), as a model writes: late wake-ups of
+                    # a loaded machine do not add up over hundreds of pieces.
+                    time.sleep(max(0.0, began + i * config.chunk_delay - time.monotonic()))
                 self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
             self._chunk(b"data: [DONE]\n\n")
             self._chunk(b"")
