@@ -175,10 +175,17 @@ def boilerplate(sentence: str) -> bool:
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]+[\"\u201d]|(?:^|(?<=[\s(:]))'[^']{3,}'(?!\w)")
 
 
+_DOUBLE_QUOTES = re.compile(r"[\"\u201c\u201d]")
+
+
 def bare_quote(text: str) -> bool:
     """A sentence that is mostly someone's quoted words: "X said: 'This is great news.'"."""
+    text = text.strip()
+    # A quotation that opens the sentence and runs on past it: '"We know where to look.'
+    if text[:1] in "\"\u201c" and len(_DOUBLE_QUOTES.findall(text)) % 2 == 1:
+        return True
     quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
-    return quoted >= 0.6 * len(text.strip())
+    return quoted >= 0.6 * len(text)
 
 
 # --- a finished brief ----------------------------------------------------------------------------

@@ -688,11 +688,12 @@ def _reading(text: str) -> _Reading:
         if tok.lower_ in _HEDGE_ADVERBS:  # "possibly started", "allegedly stole"
             possible.add(tok.head.lemma_.lower())
         kids = list(tok.children)
-        if any(
+        not_this = any(
             k.dep_ == "neg" or (k.lower_ in _NEGATORS and k.dep_ in ("det", "advmod", "neg")) for k in kids
-        ):
+        )
+        if not_this:
             negated.add(lemma)
-        if lemma in negated and tok.pos_ == "AUX":  # "was not fit": the complement is negated
+        if not_this and tok.pos_ == "AUX":  # "was not fit": the complement is negated (this one's)
             negated.update(_lemma(k) for k in kids if k.dep_ in ("acomp", "attr"))
         if tok.dep_ == "pobj" and tok.head.lower_ == "without":
             negated.add(lemma)
