@@ -101,7 +101,11 @@ def _removable(text: str) -> list[tuple[int, int]]:
             continue
         before = doc[left - 1] if left > 0 else None
         after = doc[right + 1] if right + 1 < len(doc) else None
-        comma_before = before is not None and before.text in (",", ";", "\u2013", "\u2014", "-")
+        # A spaced dash separates clauses; the hyphen of "co-founded" does not.
+        comma_before = before is not None and (
+            before.text in (",", ";")
+            or (before.text in ("\u2013", "\u2014", "-") and before.whitespace_ != "")
+        )
         if tok.dep_ in ("relcl", "appos", "acl") and comma_before:
             # "Wood, the director, said" loses both commas; "… on August 6, when …, advancing …"
             # keeps the second, which the trailing-clause rule may take next.
@@ -154,7 +158,9 @@ def _tidy(text: str) -> str:
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"[,;:]+([.!?])", r"\1", text)
     text = re.sub(r",\s*,", ",", text)
-    text = text.strip(" ,;:\u2013\u2014-")
+    # A dash left with a word or two after it ("… a man called Boris Johnson - yes.") goes too.
+    text = re.sub(r"\s[\u2013\u2014-]\s*(?:\w+\s?){1,2}([.!?]?)$", r"\1", text)
+    text = text.strip(" ,;:\u2013\u2014").removesuffix(" -")
     if not text:
         return text
     text = text[0].upper() + text[1:]

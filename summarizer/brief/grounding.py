@@ -273,7 +273,7 @@ def reported_words(sentence: str, limit: int = STANCE_CHARS) -> str:
     if quoted:
         options.append("'" + _clause(quoted.group(1) or quoted.group(2)) + "'")
     verb = _AFTER_VERB.search(net._mask_quotes(sentence))
-    if verb:
+    if verb and not _acts_on_a_thing(sentence, verb.start()):
         rest = _CLAUSE_END.split(sentence[verb.end() :], maxsplit=1)[0]  # "...; however, ..." is narration
         rest = _BEFORE_THAT.sub("", rest)  # "decided last year that …", "told the paper that …"
         options.append(_clause(rest[:1].upper() + rest[1:]))
@@ -283,6 +283,23 @@ def reported_words(sentence: str, limit: int = STANCE_CHARS) -> str:
                 return option if len(option) <= limit else _own_words(option, limit)
             return _own_words(_sentence(option), limit)
     return ""
+
+
+def _acts_on_a_thing(sentence: str, at: int) -> bool:
+    """Whether the reporting verb at ``at`` takes a thing, not words: "England declared their
+    innings", "Rashid claimed the final three wickets" (an object and no clause after it)."""
+    from summarizer.brief.language import parse
+
+    doc = parse(sentence)
+    verb = next((t for t in doc if t.idx == at), None)
+    if verb is None:
+        return False
+    kids = {k.dep_ for k in verb.children}
+    return (
+        "dobj" in kids
+        and not kids & {"ccomp", "xcomp", "dative"}
+        and verb.lemma_ not in ("tell", "warn", "urge")
+    )
 
 
 def warned_of(sentence: str, limit: int = STANCE_CHARS) -> str:
@@ -814,7 +831,12 @@ class Grounder:
             verdict = support.Verdict(False, ("empty",))
         elif obeys := self.carried_out(headline):
             verdict = support.Verdict(False, (obeys,))
-        elif lone := injection.unbacked(headline, self.sentences, self._development_numbers, self.withheld):
+        elif lone := injection.unbacked(
+            headline,
+            self.sentences,
+            [*self._development_numbers, *(r.number for s in summary for r in s.support)],
+            self.withheld,
+        ):
             verdict = support.Verdict(False, (lone,))  # told by one sentence that is not news
         elif problem := self._reader_problem(headline, sentence=False):
             verdict = support.Verdict(False, (problem,))

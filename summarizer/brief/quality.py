@@ -73,10 +73,18 @@ def cut_off(text: str, source: str = "") -> bool:
         tail = re.search(r"(\w+)\W*$", text)
         if tail:
             last = tail.group(1)
-            pattern = re.compile(rf"{re.escape(text[max(0, len(text) - 40) : tail.end(1)])}(\w)")
-            if last and pattern.search(source) and not re.search(rf"\b{re.escape(last)}\b", source):
+            pattern = re.compile(rf"{re.escape(text[max(0, len(text) - 40) : tail.end(1)])}(\w|-\w)")
+            if last and pattern.search(source) and not re.search(rf"\b{re.escape(last)}\b(?!-\w)", source):
                 return True
     return False
+
+
+# A caption glued to the next sentence with no stop between them: "… a lingerie model And it was …".
+_GLUED = re.compile(r"[a-z] (?:And|But|He|She|They|It|We) [a-z]")
+
+
+def glued(text: str) -> bool:
+    return bool(_GLUED.search(text))
 
 
 def ends_a_sentence(text: str) -> bool:
@@ -90,7 +98,7 @@ def is_sentence(text: str) -> bool:
     if len(text) < 8 or not _END_MARK.search(text):
         return False
     first = text.lstrip("\"'\u201c\u2018(")[:1]
-    if not (first.isupper() or first.isdigit()):
+    if not (first.isupper() or first.isdigit()) or glued(text):
         return False
     return has_verb(text)
 
@@ -120,7 +128,7 @@ def foreign_script(text: str, source: str) -> bool:
 # determiners, question words.
 _NOT_ACTORS = frozenset(
     """
-    i me my we us our you your he him his she her they them their it its this that these those who
+    i me my we us our you your he him his she her they them their it its this that these those who no-one
     whom whose which what could would should might may must can will shall do does did is are was
     were be been has have had there here one someone somebody anyone everyone nobody some many
     several all both each either neither another other others the a an and or but if when while
@@ -151,10 +159,25 @@ def valid_actor(actor: str, source: str) -> bool:
     return not (doc[0].pos_ in ("VERB", "AUX") and not doc[0].text[:1].isupper() or doc[0].tag_ == "MD")
 
 
+_NOT_A_CLAUSE_START = frozenset(
+    "of to for with on in at by from about and but or as than offered accused over into".split()
+)
+
+
 def thin_claim(text: str) -> bool:
-    """Whether a stance (or what a warning is about) carries no claim: under three words, or no verb."""
+    """Whether a stance (or what a warning is about) carries no claim: under three words, no verb,
+    or, in the narrator's words, no clause ("Of blackmailing …", "Offered her the money …"); the
+    speaker's own quoted words need only a verb."""
     words = re.findall(r"[\w'\u2019-]+", text)
-    return len(words) < 3 or not has_verb(text)
+    if len(words) < 3 or not has_verb(text):
+        return True
+    if text.lstrip()[:1] in "'\"\u2018\u201c":
+        return False
+    if words[0].lower() in _NOT_A_CLAUSE_START:
+        return True
+    from summarizer.brief.language import parse
+
+    return not any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in parse(text))
 
 
 _BOILERPLATE = re.compile(
@@ -182,7 +205,11 @@ def bare_quote(text: str) -> bool:
     """A sentence that is mostly someone's quoted words: "X said: 'This is great news.'"."""
     text = text.strip()
     # A quotation that opens the sentence and runs on past it: '"We know where to look.'
-    if text[:1] in "\"\u201c" and len(_DOUBLE_QUOTES.findall(text)) % 2 == 1:
+    if len(_DOUBLE_QUOTES.findall(text)) % 2 == 1 and (
+        text[:1] in '"\u201c'
+        or text.rstrip(".!?")[-1:] in '"\u201d'
+        or re.search(r"[,.!?][\"\u201d] (?:\w+ )?said", text)
+    ):
         return True
     quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
     return quoted >= 0.6 * len(text)
