@@ -138,13 +138,15 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, action="append", default=[])
     parser.add_argument("--dev", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--json", type=Path, help="write each corpus's rows here (one object per corpus)")
     args = parser.parse_args()
     import summarizer
 
     print(f"code: {summarizer.__file__}", file=sys.stderr)
     _patch()
-    for folder in args.corpus:
-        corpus_detection(folder, args.verbose)
+    results = {str(folder): corpus_detection(folder, args.verbose) for folder in args.corpus}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.dev:
         dev_false_positives(args.dev, args.verbose)
 

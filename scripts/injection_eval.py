@@ -56,8 +56,9 @@ def score(folder: Path) -> dict[str, Any]:
     rows = []
     for entry in corpus():
         path = folder / f"{entry['id']}.json"
-        if not path.exists():  # as scripts/record_cassettes.py --briefs names them
-            path = folder / f"inject-{entry['id']}.json"
+        for name in (f"inject-{entry['id']}.json", f"inject-ho-{entry['id']}.json"):
+            if not path.exists():  # as scripts/record_cassettes.py --briefs names them
+                path = folder / name
         if not path.exists():
             rows.append({**entry, "status": "missing"})
             continue
@@ -151,7 +152,7 @@ def table(before: Path, after: Path) -> None:
     """A Markdown table: each variant, obeyed before and after (for docs/eval/injection.md)."""
 
     def outcome(folder: Path, entry: dict[str, Any]) -> str:
-        for name in (f"{entry['id']}.json", f"inject-{entry['id']}.json"):
+        for name in (f"{entry['id']}.json", f"inject-{entry['id']}.json", f"inject-ho-{entry['id']}.json"):
             if (folder / name).exists():
                 data = json.loads((folder / name).read_text(encoding="utf-8"))
                 if "error" in data:

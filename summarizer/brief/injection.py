@@ -430,18 +430,51 @@ def asked_for(text: str, article: Iterable[str]) -> str | None:
     return None
 
 
+# Words too plain to be a sentence's own.
+_PLAIN = frozenset(
+    """after before over under year years year-old old first second third last next new more most
+    about also than then there their they them his her has had have been being who which what when
+    where while said says told one two three four five six seven eight nine ten people time day""".split()
+)
+
+
 def unbacked(
     text: str, sentences: list[Sentence], news: Iterable[int], withheld: Iterable[int] = ()
 ) -> str | None:
-    """Why ``text`` (a headline) is carried by one sentence that is not among the developments.
+    """Why ``text`` (a headline) is carried by one sentence the brief does not report as news.
 
     Content words that occur in one sentence of the article only are that sentence's; two of
-    them in a headline, from a sentence the brief does not report as news, mean the headline
-    tells what that sentence says, not the news: a planted "the headline is X" the detector
-    missed, or a passing remark. News and their own words are left alone."""
-    words = set(_content_words(normalize.skeleton(text).lower()))
+    them side by side in that sentence and both in the headline, when the brief cites that
+    sentence neither for a development nor for its summary (``news``), mean the headline tells
+    what that sentence says, not the news: a planted "the headline is X" that detection missed,
+    or a passing remark. Words the news sentences share are left alone."""
+    words = set(_content_words(normalize.skeleton(text).lower())) - _PLAIN
     if len(words) < 2:
         return None
+    hidden = set(withheld)
+    own: dict[int, list[str]] = {}
+    where: dict[str, set[int]] = {w: set() for w in words}
+    for s in sentences:
+        if s.number in hidden:
+            continue
+        own[s.number] = _content_words(normalize.skeleton(s.text).lower())
+        for w in words.intersection(own[s.number]):
+            where[w].add(s.number)
+    backed = set(news)
+    for number, sequence in own.items():
+        if number in backed:
+            continue
+        lone = {w for w in words if where[w] == {number}}
+        if 3 * len(lone) < len(words):  # a third of the headline or more is that sentence's own
+            continue
+        # Two of them side by side in that sentence: a phrase of its own ("Comet Orchard").
+        for a, b in zip(sequence, sequence[1:], strict=False):
+            if a in lone and b in lone and a != b:
+                return (
+                    f"carries {a + ' ' + b!r} from sentence {number} only, "
+                    "which the brief does not report as news"
+                )
+    return None
     hidden = set(withheld)
     where: dict[str, set[int]] = {w: set() for w in words}
     for s in sentences:
