@@ -59,3 +59,36 @@ def test_a_users_test_records_once_then_replays_offline(pytester, monkeypatch):
         "test_changed.py::test_changed_brief FAILED" in second.stdout.str()
         or "FAILED test_changed.py" in second.stdout.str()
     )
+
+
+STREAMED_USER_TEST = """
+from summarizer import summarize_stream
+
+ARTICLE = "The council voted on Tuesday to close the old library. The library will shut in May."
+
+
+def test_my_streamed_brief(summarizer_cassette):
+    events = list(summarize_stream(ARTICLE, settings=summarizer_cassette.settings))
+    assert [e.event for e in events][0] == "candidates" and events[-1].event == "done"
+    assert events[-1].brief.key_developments
+    print("RECORDED" if summarizer_cassette.recording else f"REPLAYED {summarizer_cassette.play_count}")
+"""
+
+
+def test_a_streamed_brief_records_its_server_sent_events_and_replays_offline(pytester, monkeypatch):
+    pytester.makepyfile(test_streamed=STREAMED_USER_TEST)
+    with stub_server() as stub:
+        monkeypatch.setenv("SUMMARIZER_MODEL", "openai/stub")
+        monkeypatch.setenv("SUMMARIZER_API_BASE", stub.api_base)
+        monkeypatch.setenv("SUMMARIZER_API_KEY", KEY)
+        first = pytester.runpytest_inprocess("-s")
+        first.assert_outcomes(passed=1)
+        assert stub.state.streams_finished == stub.state.requests >= 1
+    cassette = (pytester.path / "cassettes" / "test_streamed" / "test_my_streamed_brief.yaml").read_text()
+    assert '"stream": true' in cassette and "data: {" in cassette and "data: [DONE]" in cassette
+    assert KEY not in cassette
+    for name in [n for n in os.environ if n.startswith("SUMMARIZER_")]:
+        monkeypatch.delenv(name)
+    second = pytester.runpytest_subprocess("-s", "--summarizer-record=none")
+    second.assert_outcomes(passed=1)
+    assert "REPLAYED" in second.stdout.str()
