@@ -243,7 +243,8 @@ def test_emitted_developments_come_first_when_an_answer_changes() -> None:
     assert keep_emitted([c, a], [a, b, c]) == [c, a, b]
 
 
-def test_a_re_asked_answer_keeps_the_developments_already_shown() -> None:
+async def test_a_re_asked_answer_keeps_the_developments_already_shown() -> None:
+    from summarizer import Article
     from summarizer.brief import injection, net
     from summarizer.brief.draft import BriefDraft, Plan
     from summarizer.brief.sentences import split
@@ -253,18 +254,16 @@ def test_a_re_asked_answer_keeps_the_developments_already_shown() -> None:
     plan = Plan.of(sentences, found, set())
     shown: list[ItemEvent] = []
     tracker = ItemTracker(
-        __import__("summarizer").Article(text=ARTICLE),
-        sentences,
-        found,
-        injection.scan(sentences),
-        None,
-        shown.append,
+        Article(text=ARTICLE), sentences, found, injection.scan(sentences), None, shown.append
     )
+    tracker.plans = [plan]
     tracker.start(plan)
     tracker.on_text("")
     tracker.on_text(
         '{"developments": [{"sentence": 2, "what": "The council voted to repair the bridge."}, {"sent'
     )
+    await tracker.settle()
+    await tracker.checking()  # the checks run in a worker thread; the item comes back here
     assert [e.item.evidence for e in shown] == [sentences[1].text]
     tracker.on_text("")  # re-asked: a new answer that does not hold the shown development
     final = BriefDraft.model_validate(
@@ -274,7 +273,7 @@ def test_a_re_asked_answer_keeps_the_developments_already_shown() -> None:
             "headline": "h",
         }
     )
-    kept = tracker.finish(final)
+    kept = await tracker.finish(final)
     assert [d.sentence for d in kept.developments] == [2, 4]
     assert [e.index for e in shown] == [0, 1]
     assert shown[1].item.evidence == sentences[3].text

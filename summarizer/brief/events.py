@@ -19,6 +19,7 @@ The pipeline (``pipeline``) yields events; this module decides what they hold.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -139,10 +140,17 @@ class ItemTracker:
         return events
 
     # -- developments, as the model writes them --------------------------------------------------
+    #
+    # ``on_text`` runs on the event loop for every chunk: it only parses (microseconds). The
+    # Grounder's checks parse sentences (milliseconds each), so they run in a worker thread, one
+    # at a time, from ``checking``; what they find is applied and emitted back on the loop.
 
     def start(self, plan: Plan) -> None:
         """A request for ``plan`` is about to be sent."""
         self._plan, self._sticky, self._seen, self._checked = plan, [], 0, []
+        self._written: list[DevelopmentDraft] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
 
     def on_text(self, text: str) -> None:
         """The answer so far ("" when a request starts, or starts again)."""
@@ -151,10 +159,26 @@ class ItemTracker:
             return
         written = written_developments(text)
         if len(written) > self._seen:
-            self._seen = len(written)
-            self._advance(keep_emitted(self._sticky, written))
+            self._seen, self._written = len(written), written
+            self._wake.set()
 
-    def finish(self, draft: BriefDraft) -> BriefDraft:
+    async def checking(self) -> None:
+        """While a request runs: check what has been written, newest first, one check at a time."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            developments = keep_emitted(self._sticky, self._written)
+            if developments != self._checked:
+                await self._advance(developments)
+            if self._stopping and not self._wake.is_set():
+                return
+
+    async def settle(self) -> None:
+        """The request is over: let ``checking`` finish what it was given, then stop it."""
+        self._stopping = True
+        self._wake.set()
+
+    async def finish(self, draft: BriefDraft) -> BriefDraft:
         """The request's final draft, its emitted developments kept; emits what is left."""
         assert self._plan is not None
         developments = keep_emitted(self._sticky, list(draft.developments))
@@ -162,24 +186,40 @@ class ItemTracker:
             log.info("the answer changed after %d development(s) were shown: they stay", len(self._sticky))
             draft = draft.model_copy(update={"developments": developments})
         if developments != self._checked:  # an answer read whole was checked as it came
-            self._advance(developments)
+            await self._advance(developments)
         self.done.append((self._plan, draft))
         self._plan = None
         return draft
 
-    def _advance(self, developments: list[DevelopmentDraft]) -> None:
+    async def _advance(self, developments: list[DevelopmentDraft]) -> None:
         assert self._plan is not None
         self._checked = list(developments)
+        found = await asyncio.to_thread(
+            self._kept, self._plan, list(self.done), developments, len(self.items), list(self._sticky)
+        )
+        for event, source in found:
+            self.items.append(event)
+            if source is not None:
+                self._sticky.append(source)
+            self.emit(event)
+
+    def _kept(
+        self,
+        plan: Plan,
+        done: list[tuple[Plan, BriefDraft]],
+        developments: list[DevelopmentDraft],
+        shown: int,
+        sticky: list[DevelopmentDraft],
+    ) -> list[tuple[ItemEvent, DevelopmentDraft | None]]:
+        """(In a worker thread.) The developments kept beyond the ``shown`` ones, as events, each
+        with the draft it came from."""
         grounder = self._grounder()
         # Every plan is there (later ones without developments yet): a rule that looks at the
         # article's other parts sees them all, as it will for the final brief.
-        later = [(p, _empty()) for p in self.plans[len(self.done) + 1 :]]
-        kept = grounder._developments([*self.done, (self._plan, _empty(developments)), *later])
-        if len(kept) <= len(self.items):
-            return
-        # Which drafts the kept developments came from: each kept one is the next draft whose
-        # evidence sentence it is (the Grounder keeps one development per sentence).
-        for index in range(len(self.items), len(kept)):
+        later = [(p, _empty()) for p in self.plans[len(done) + 1 :]]
+        kept = grounder._developments([*done, (plan, _empty(developments)), *later])
+        out: list[tuple[ItemEvent, DevelopmentDraft | None]] = []
+        for index in range(shown, len(kept)):
             item = kept[index]
             event = ItemEvent(
                 section="key_developments",
@@ -188,11 +228,11 @@ class ItemTracker:
                 spans=_spans(grounder.report.spans, "key_developments", index),
                 origin="model",
             )
-            self.items.append(event)
-            source = _source_of(item, event.spans, developments, self._sticky, grounder)
-            if source is not None:
-                self._sticky.append(source)
-            self.emit(event)
+            source = _source_of(
+                item, event.spans, developments, [*sticky, *(s for _, s in out if s)], grounder
+            )
+            out.append((event, source))
+        return out
 
     def check(self, brief: Brief) -> None:
         """Every emitted item is in the brief where it said: if not, a bug (logged, not raised)."""

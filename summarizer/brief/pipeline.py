@@ -174,7 +174,7 @@ async def _events(
     held: list[ItemEvent] | None = [] if cfg.strict else None
     ready: asyncio.Queue[ItemEvent] = asyncio.Queue()
     tracker = events.ItemTracker(art, sentences, found, suspects, title_suspect, ready.put_nowait)
-    for event in tracker.net_events(plans):
+    for event in await asyncio.to_thread(tracker.net_events, plans):  # parses: off the loop
         if held is None:
             yield event
         else:
@@ -189,12 +189,12 @@ async def _events(
             cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema,
             on_text=tracker.on_text, stream=stream,
         )  # fmt: skip
-        async for event in _while(request, ready, calls):
+        async for event in _while(request, ready, calls, tracker):
             if held is None:
                 yield event
             else:
                 held.append(event)
-        tracker.finish(calls[-1].draft)
+        await tracker.finish(calls[-1].draft)
         for event in _drain(ready):
             if held is None:
                 yield event
@@ -254,11 +254,15 @@ async def _summary_and_content(
 
 
 async def _while(
-    request: Coroutine[Any, Any, CallResult], ready: asyncio.Queue[ItemEvent], calls: list[CallResult]
+    request: Coroutine[Any, Any, CallResult],
+    ready: asyncio.Queue[ItemEvent],
+    calls: list[CallResult],
+    tracker: events.ItemTracker,
 ) -> AsyncIterator[ItemEvent]:
     """Run one model call, yielding the items that become final while it runs; its result goes
     to ``calls``. Leaving early (the consumer stopped, or was cancelled) cancels the call."""
     task = asyncio.ensure_future(request)
+    checker = asyncio.ensure_future(tracker.checking())
     try:
         while True:
             getter = asyncio.ensure_future(ready.get())
@@ -267,15 +271,18 @@ async def _while(
                 yield getter.result()
                 continue
             getter.cancel()
+            calls.append(task.result())  # raises the call's error
+            await tracker.settle()
+            await checker  # what was written while the call ran is checked and emitted
             for event in _drain(ready):
                 yield event
-            calls.append(task.result())  # raises the call's error
             return
     finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        for pending in (task, checker):
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
 
 
 def _drain(ready: asyncio.Queue[ItemEvent]) -> list[ItemEvent]:
