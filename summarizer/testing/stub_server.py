@@ -81,6 +81,9 @@ class StubConfig:
     # same answer takes as long (``chunk_delay`` a piece), then gets it whole.
     chunk_chars: int = 8
     chunk_delay: float = 0.0
+    # Tests: a streamed answer stops after this many pieces until ``state.release`` is set (at most
+    # 30 s), so "the client had this before the model finished" is certain, not a race.
+    hold_after: int | None = None
 
 
 class StubState:
@@ -98,6 +101,7 @@ class StubState:
         self.streams_finished = 0  # streamed answers sent to the end
         self.streams_abandoned = 0  # streamed answers the client hung up on before the end
         self.abandoned = threading.Event()  # set at the first abandoned stream
+        self.release = threading.Event()  # lets a held stream go on (``StubConfig.hold_after``)
 
     def next_outcome(self) -> str:
         with self.lock:
@@ -304,6 +308,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if cut and i == len(chunks) // 2:
                     self.close_connection = True
                     return
+                if config.hold_after is not None and i == config.hold_after + 1:
+                    state.release.wait(30)
                 if config.chunk_delay and 1 <= i <= len(pieces):  # piece i of the answer
                     # On a fixed clock (piece i at i delays), as a model writes: late wake-ups of
                     # a loaded machine do not add up over hundreds of pieces.

@@ -21,7 +21,8 @@ def slow_site(tmp_path: Path, stub: RunningStub) -> Iterator[str]:
     from summarizer.service.app import create_app
 
     stub.state.config.chunk_chars = 2
-    stub.state.config.chunk_delay = 0.04  # the answer takes several seconds to write
+    stub.state.config.chunk_delay = 0.01
+    stub.state.config.hold_after = 180  # the answer stops half-way until the test lets it go on
     with threaded_server(create_app(service_config(tmp_path), model_settings(stub, timeout=60))) as base:
         yield base
 
@@ -52,6 +53,7 @@ def test_items_appear_and_highlight_before_the_brief_is_done(
     development.click()
     assert page.locator("mark#evidence").inner_text() == evidence
     assert evidence and evidence in ARTICLE
+    stub.state.release.set()
 
     # Then the whole brief; what was shown and clicked stays.
     from playwright.sync_api import expect
@@ -67,6 +69,7 @@ def test_items_appear_and_highlight_before_the_brief_is_done(
 
 def test_a_cached_brief_is_shown_whole_at_once(browser: Any, slow_site: str, stub: RunningStub) -> None:  # noqa: F811
     stub.state.config.chunk_delay = 0.0
+    stub.state.config.hold_after = None
     page = browser.new_page()
     page.goto(slow_site + "/")
     page.fill("#article-input", ARTICLE)

@@ -24,6 +24,7 @@ def site(tmp_path: Path, stub: RunningStub) -> Iterator[str]:
 
     stub.state.config.chunk_chars = 4
     stub.state.config.chunk_delay = 0.01
+    stub.state.config.hold_after = 90  # half-way through an answer: see the tests
     with threaded_server(create_app(service_config(tmp_path), model_settings(stub, timeout=30))) as base:
         yield base
 
@@ -54,6 +55,8 @@ def test_events_stream_in_order_and_a_repeat_is_done_at_once(site: str, stub: Ru
         for event, data in _sse(r):
             seen.append((event, stub.state.streams_finished))
             payloads.append((event, data))
+            if event == "item" and json.loads(data)["origin"] == "model":
+                stub.state.release.set()  # the stub held its answer half-way until now
     names = [e for e, _ in seen]
     assert names[0] == "article" and names[1] == "candidates" and names[-2:] == ["summary", "done"]
     assert json.loads(payloads[0][1])["article"]["text"] == ARTICLE
@@ -79,6 +82,7 @@ def test_events_stream_in_order_and_a_repeat_is_done_at_once(site: str, stub: Ru
 
 
 def test_a_client_that_disconnects_cancels_the_model_call(site: str, stub: RunningStub) -> None:
+    stub.state.config.hold_after = None
     stub.state.config.chunk_chars = 2
     stub.state.config.chunk_delay = 0.05
     body = json.dumps({"text": ARTICLE})
@@ -97,6 +101,7 @@ def test_a_client_that_disconnects_cancels_the_model_call(site: str, stub: Runni
 
 
 def test_a_model_failure_is_an_error_event_with_a_problem_document(site: str, stub: RunningStub) -> None:
+    stub.state.config.hold_after = None
     stub.state.config.script = ["500"] * 5
     body = json.dumps({"text": article(3)})
     with httpx.stream("POST", site + "/v1/briefs", content=body, headers=EVENTS, timeout=60) as r:
