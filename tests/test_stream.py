@@ -137,20 +137,21 @@ def test_items_arrive_while_the_model_is_still_writing() -> None:
 
 
 async def test_stopping_the_stream_hangs_up_on_the_model() -> None:
-    config = StubConfig(chunk_chars=2, chunk_delay=0.05, items=3)
+    config = StubConfig(chunk_chars=2, items=3, hold_after=120)  # held half-way
     with stub_server(config) as stub:
         stream = asummarize_stream(ARTICLE, settings=_stub_settings(stub))
         async with contextlib.aclosing(stream):
             async for event in stream:
                 if isinstance(event, ItemEvent) and event.origin == "model":
                     break
-        # The server sees the connection close while it is still sending the answer.
+        # The server, let go on, finds the connection closed while it is still sending the answer.
+        stub.state.release.set()
         assert await asyncio.to_thread(stub.state.abandoned.wait, 10)
         assert stub.state.streams_finished == 0
 
 
 async def test_cancelling_the_task_hangs_up_on_the_model() -> None:
-    config = StubConfig(chunk_chars=2, chunk_delay=0.05, items=3)
+    config = StubConfig(chunk_chars=2, items=3, hold_after=120)  # held half-way
     with stub_server(config) as stub:
         first = asyncio.Event()
 
@@ -164,18 +165,20 @@ async def test_cancelling_the_task_hangs_up_on_the_model() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        stub.state.release.set()
         assert await asyncio.to_thread(stub.state.abandoned.wait, 10)
         assert stub.state.streams_finished == 0
 
 
 def test_summarize_stream_closed_early_hangs_up_on_the_model() -> None:
-    config = StubConfig(chunk_chars=2, chunk_delay=0.05, items=3)
+    config = StubConfig(chunk_chars=2, items=3, hold_after=120)  # held half-way
     with stub_server(config) as stub:
         events = summarize_stream(ARTICLE, settings=_stub_settings(stub))
         for event in events:
             if isinstance(event, ItemEvent) and event.origin == "model":
                 break
         events.close()  # type: ignore[attr-defined]
+        stub.state.release.set()
         assert stub.state.abandoned.wait(10)
         assert stub.state.streams_finished == 0
 

@@ -82,19 +82,19 @@ def test_events_stream_in_order_and_a_repeat_is_done_at_once(site: str, stub: Ru
 
 
 def test_a_client_that_disconnects_cancels_the_model_call(site: str, stub: RunningStub) -> None:
-    stub.state.config.hold_after = None
     stub.state.config.chunk_chars = 2
-    stub.state.config.chunk_delay = 0.05
+    stub.state.config.chunk_delay = 0.0
+    stub.state.config.hold_after = 120  # held half-way: the client leaves before the end
     body = json.dumps({"text": ARTICLE})
     with httpx.stream("POST", site + "/v1/briefs", content=body, headers=EVENTS, timeout=60) as r:
         for event, data in _sse(r):
             if event == "item" and json.loads(data)["origin"] == "model":
                 break
-    # The service hangs up on the model, which was still writing.
+    # The service hung up on the model, which, let go on, finds the connection closed.
+    stub.state.release.set()
     assert stub.state.abandoned.wait(10)
     assert stub.state.streams_finished == 0
     # The slot is free again, and nothing half-made was cached.
-    stub.state.config.chunk_delay = 0.0
     again = httpx.post(site + "/v1/briefs", content=body, headers=EVENTS, timeout=60)
     assert again.headers["x-summarizer-cache"] == "miss"
     assert "event: done" in again.text
