@@ -339,3 +339,41 @@ def test_a_trickling_stream_is_bounded_by_the_timeout_on_the_whole_answer() -> N
             list(summarize_stream(ARTICLE, settings=settings))
         assert stub.state.abandoned.wait(5)
         assert stub.state.streams_started == 2 and stub.state.streams_finished == 0
+
+
+def test_a_provider_batch_answer_streams_as_items_and_the_batch_gets_the_plain_request() -> None:
+    """The batch interceptor answers without an HTTP request: its answer is read whole, and the
+    request it is handed is the plain one (a provider batch does not stream)."""
+    from openai.types.chat import ChatCompletion
+
+    from summarizer.backends.client import intercepted
+    from summarizer.settings import Settings
+    from summarizer.testing.stub_server import brief_for
+
+    handed: list[dict[str, Any]] = []
+
+    def batch(endpoint: Any, request: dict[str, Any]) -> Any:
+        handed.append(request)
+        content = json.dumps(brief_for(request["messages"], 3))
+        return ChatCompletion.model_validate(
+            {
+                "id": "batch-1", "object": "chat.completion", "created": 0, "model": "m",
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+            }
+        )  # fmt: skip
+
+    # Nothing listens there: every answer must come from the interceptor.
+    settings = Settings(
+        model="openai/m", api_base="http://127.0.0.1:9/v1", api_key="k-123456", max_attempts=1
+    )
+
+    async def brief() -> list[Any]:
+        with intercepted(batch):
+            return [e async for e in asummarize_stream(ARTICLE, settings=settings)]
+
+    events = asyncio.run(brief())
+    assert handed and all("stream" not in r and "stream_options" not in r for r in handed)
+    brief_ = _assert_items_final(events)
+    assert len([e for e in events if isinstance(e, ItemEvent) and e.origin == "model"]) == 3
+    assert brief_.metadata.usage.completion_tokens == 20 * len(handed)
