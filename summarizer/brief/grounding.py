@@ -328,6 +328,21 @@ def where_of(sentence: str) -> str | None:
     return None
 
 
+_WHOLE_QUOTE = re.compile(r"^[\"\u201c]([^\"\u201c\u201d]+)[\"\u201d],?\s+(.+)$")
+
+
+def _attributed_claim(sentence: str) -> bool:
+    """A whole quotation of at least ten words, closed, then its speaker named ("…," Dr Smith
+    said): a claim a summary may carry, unlike a bare "This is great news"."""
+    m = _WHOLE_QUOTE.match(sentence.strip())
+    return bool(
+        m
+        and len(m.group(1).split()) >= 10
+        and net.REPORTING_VERB.search(m.group(2))
+        and not quality.glued(sentence)
+    )
+
+
 class Grounder:
     """The one place that decides what a brief keeps, rewrites with the article's words, or drops.
 
@@ -373,6 +388,7 @@ class Grounder:
         # The sentences of kept developments, in the model's order of importance.
         self._development_numbers: list[int] = []
         self._warning_numbers: list[int] = []
+        self._position_numbers: list[int] = []
 
     def sentence(self, number: int) -> Sentence:
         return self.by_number[number]
@@ -635,6 +651,7 @@ class Grounder:
         warnings: list[Warning] = []
         outcome: dict[tuple[str, int], str] = {}
         self._warning_numbers = []
+        self._position_numbers = []
         for plan, _draft in drafts:
             warned = set()
             for c in plan.warnings:
@@ -687,6 +704,7 @@ class Grounder:
                 )
                 self._span(f"{path}.quote", s.number)
                 outcome[("voice", s.number)] = path
+                self._position_numbers.append(s.number)
         notes = []
         for c in [*self.net.voices, *self.net.warnings]:
             where = outcome.get((c.kind, c.sentence.number))
@@ -776,15 +794,17 @@ class Grounder:
         return not (
             quality.boilerplate(text)
             or text.rstrip("\"'\u201d\u2019 ").endswith("?")
-            or quality.bare_quote(text)
+            or (quality.bare_quote(text) and not _attributed_claim(text))
             or n == heading_of(self.sentences)
         )
 
     def _own_sentence(self, n: int) -> SummarySentence | None:
         """Sentence ``n`` in the article's words, shortened at clause boundaries; None when that
-        does not read as a sentence (a title line, a fragment)."""
-        text = _own_words(self.by_number[n].text, SUMMARY_CLAUSE_CHARS)
-        if not quality.is_sentence(text) or quality.bare_quote(text):
+        does not read as a sentence (a title line, a fragment) or is a bare quote."""
+        original = self.by_number[n].text
+        # An attributed quotation stays whole: shortening would take its speaker off.
+        text = original if _attributed_claim(original) else _own_words(original, SUMMARY_CLAUSE_CHARS)
+        if not quality.is_sentence(text) or (quality.bare_quote(text) and not _attributed_claim(text)):
             return None
         return SummarySentence(text=text, support=[self._ref(n)])
 
@@ -804,6 +824,10 @@ class Grounder:
             if verdict.ok:
                 order += refs[:1]
         order += self._development_numbers
+        # Last, what a named speaker claims at length, attributed ("'We will have strong
+        # indications of life within a decade,' NASA's chief scientist said"): not a bare quote.
+        quotes = [n for n in self._position_numbers if _attributed_claim(self.by_number[n].text)]
+        order += quotes
         chosen: list[SummarySentence] = []
         for n in dict.fromkeys(order):
             if len(chosen) >= EXTRACTIVE_SENTENCES:

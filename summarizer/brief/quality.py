@@ -198,11 +198,20 @@ def boilerplate(sentence: str) -> bool:
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]+[\"\u201d]|(?:^|(?<=[\s(:]))'[^']{3,}'(?!\w)")
 
 
+_ATTRIBUTED = re.compile(
+    r"^[\"\u201c]([^\"\u201c\u201d]+)[\"\u201d],?\s+(?:[\w'\u2019.-]+\s+){0,8}(?:said|says|added|told|warned|"
+    r"explained|insisted|stressed|wrote|noted|remarked|continued)\b"
+)
 _DOUBLE_QUOTES = re.compile(r"[\"\u201c\u201d]")
 
 
 def bare_quote(text: str) -> bool:
-    """A sentence that is mostly someone's quoted words: "X said: 'This is great news.'"."""
+    """A sentence that is mostly someone's quoted words with no claim of the brief's own:
+    "X said: 'This is great news.'" (a long quotation closed and attributed, '"We will have
+    evidence within a decade," the chief scientist said', is not bare)."""
+    attributed = _ATTRIBUTED.match(text.strip())
+    if attributed and len(attributed.group(1).split()) >= 10:
+        return False
     text = text.strip()
     # A quotation that opens the sentence and runs on past it: '"We know where to look.'
     if len(_DOUBLE_QUOTES.findall(text)) % 2 == 1 and (
