@@ -249,6 +249,7 @@ _FOREIGN_RE = tuple(
     (lang, re.compile(render, re.IGNORECASE), re.compile(directive, re.IGNORECASE))
     for lang, (render, directive) in _FOREIGN.items()
 )
+_ANY_FOREIGN_RENDER = re.compile("|".join(render for render, _ in _FOREIGN.values()), re.IGNORECASE)
 _IGNORE_FOREIGN = re.compile(
     r"(?:игнорир|проигнорир|забудь|забудьте)\w*.{0,40}(?:указани|инструкци|правил|команд)|"
     r"تجاهل.{0,30}(?:التعليمات|الأوامر|تعليمات)|(?:지시|명령|지침).{0,20}무시|"
@@ -283,9 +284,10 @@ def _meta(text: str) -> str | None:
             return reason
     if _IGNORE_FOREIGN.search(text):
         return "asks to ignore instructions"
-    for lang, render, directive in _FOREIGN_RE:
-        if render.search(text) and directive.search(text):
-            return f"talks about a rendering of this text ({lang})"
+    if _ANY_FOREIGN_RENDER.search(text):
+        for lang, render, directive in _FOREIGN_RE:
+            if render.search(text) and directive.search(text):
+                return f"talks about a rendering of this text ({lang})"
     return None
 
 
@@ -394,8 +396,7 @@ def carried_out(text: str, instructions: Iterable[str], shown: Iterable[str]) ->
 
 # --- the output check that needs no detection -----------------------------------------------
 
-_FOREIGN_RENDER = re.compile("|".join(render for render, _ in _FOREIGN.values()), re.IGNORECASE)
-_RENDER_RE = re.compile(rf"\b{_RENDER}\b|{_FOREIGN_RENDER.pattern}", re.IGNORECASE)
+_RENDER_RE = re.compile(rf"\b{_RENDER}\b|{_ANY_FOREIGN_RENDER.pattern}", re.IGNORECASE)
 _VALUE_AFTER_COLON = re.compile(r"[:=|]\s*([^:=|\n]{3,100}?)\s*(?:[.|]?\s*$|\|)")
 
 
