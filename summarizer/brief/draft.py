@@ -26,13 +26,17 @@ from summarizer.brief.sentences import Sentence
 # Length caps are part of the schema, so a grammar-constrained model cannot loop a sentence
 # until max_tokens runs out (seen with the 1.5B model at temperature 0).
 SUMMARY_SENTENCE_CHARS = 240
+WHAT_CHARS = 140
+HEADLINE_CHARS = 150
 MAX_SUMMARY_SENTENCES = 3
 MAX_DEVELOPMENTS = 5
 
 
 class DevelopmentDraft(BaseModel):
     sentence: int = Field(description="Number of the article sentence that reports this development.")
-    what: str = Field(min_length=1, max_length=140, description="What happened, in one short sentence.")
+    what: str = Field(
+        min_length=1, max_length=WHAT_CHARS, description="What happened, in one short sentence."
+    )
 
 
 class SummarySentenceDraft(BaseModel):
@@ -59,7 +63,9 @@ class BriefDraft(BaseModel):
         "restates what its supporting sentences say, with the article's names and numbers.",
     )
     headline: str = Field(
-        min_length=1, max_length=150, description="One neutral line saying what the article is about."
+        min_length=1,
+        max_length=HEADLINE_CHARS,
+        description="One neutral line saying what the article is about.",
     )
 
     @model_validator(mode="after")

@@ -19,7 +19,12 @@ from typing import Any
 from summarizer.brief import injection, net, quality, support
 from summarizer.brief.clauses import compress
 from summarizer.brief.dates import resolve
+
+# The draft schema's limits on the model's strings: grammar-constrained decoding stops a string
+# there, so one that reaches its limit was cut, not finished.
+from summarizer.brief.draft import HEADLINE_CHARS as HEADLINE_CAP
 from summarizer.brief.draft import MAX_SUMMARY_SENTENCES, BriefDraft, Plan, heading_of
+from summarizer.brief.draft import WHAT_CHARS as WHAT_CAP
 from summarizer.brief.sentences import Sentence, split_text
 from summarizer.errors import GroundingError
 from summarizer.models import (
@@ -216,7 +221,7 @@ _OPEN_QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})$|(?:^|[\s(:])'
 _BEFORE_THAT = re.compile(r"^[^,;:\"\u201c]{0,60}?\bthat\s+(?=\S)")
 _AFTER_VERB = re.compile(rf"\b(?:{net._REPORTING})\b\s*(?:that\s+|:\s*)?", re.IGNORECASE)
 _WARNED_OF = re.compile(
-    r"\b(?:warn(?:s|ed)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?\s+",
+    r"\b(?:warn(?:s|ed|ing)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?\s+",
     re.IGNORECASE,
 )
 _CONDITION = re.compile(r"\b(?:if|unless)\b[^,.;:]{3,140}", re.IGNORECASE)
@@ -416,10 +421,15 @@ class Grounder:
             return obeys
         return injection.asked_for(text, self._shown)
 
-    def _reader_problem(self, text: str, *, sentence: bool) -> str | None:
-        """Which of the reader's rules ``text`` breaks (``quality``), if any."""
+    def _reader_problem(self, text: str, *, sentence: bool, cap: int | None = None) -> str | None:
+        """Which of the reader's rules ``text`` breaks (``quality``), if any. ``cap``: the length
+        the model's string was limited to; a string that reached it was cut there."""
+        if cap is not None and len(text) >= cap - 1:
+            return f"cut off at the {cap}-character limit"
         if quality.cut_off(text, self.article.text) or (sentence and not quality.ends_a_sentence(text)):
             return "cut off mid-sentence"
+        if not sentence and len(pieces := split_text(text)) > 1 and not quality.ends_a_sentence(pieces[-1]):
+            return "cut off mid-sentence"  # "… bread-and-butter issues. He's"
         if sentence and not quality.is_sentence(text):
             return "not a whole sentence"
         if quality.foreign_script(text, self.article.text):
@@ -559,7 +569,7 @@ class Grounder:
 
     def _rewrite(self, item: str, model_text: str, numbers: list[int], fallback: str) -> str:
         obeys = self.carried_out(model_text)
-        problem = obeys or self._reader_problem(model_text, sentence=True)
+        problem = obeys or self._reader_problem(model_text, sentence=True, cap=WHAT_CAP)
         verdict = support.Verdict(False, (problem,)) if problem else self._check(model_text, numbers)
         if verdict.ok:
             return " ".join(model_text.split())
@@ -862,7 +872,7 @@ class Grounder:
             self.withheld,
         ):
             verdict = support.Verdict(False, (lone,))  # told by one sentence that is not news
-        elif problem := self._reader_problem(headline, sentence=False):
+        elif problem := self._reader_problem(headline, sentence=False, cap=HEADLINE_CAP):
             verdict = support.Verdict(False, (problem,))
         else:
             verdict = support.check(headline, self._shown, max_new_share=0.0, min_new=1)

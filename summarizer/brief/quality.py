@@ -145,8 +145,8 @@ def valid_actor(actor: str, source: str) -> bool:
     words = actor.lower().split()
     if words[0] in _NOT_ACTORS and (len(words) == 1 or words[1] in _NOT_ACTORS):
         return False
-    if all(w in _NOT_ACTORS for w in words):
-        return False
+    if all(w in _NOT_ACTORS for w in words) or (len(words) > 1 and words[-1] in ("a", "an", "the")):
+        return False  # "Thompson A": a name glued to a caption's first word
     if source and actor.lower() not in " ".join(source.split()).lower():
         # Every word must at least be the article's (the net may join a name and its role).
         have = {w.lower() for w in re.findall(r"[\w'\u2019-]+", source)}
