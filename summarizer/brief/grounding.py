@@ -221,7 +221,8 @@ _OPEN_QUOTATION = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,})$|(?:^|[\s(:])'
 _BEFORE_THAT = re.compile(r"^[^,;:\"\u201c]{0,60}?\bthat\s+(?=\S)")
 _AFTER_VERB = re.compile(rf"\b(?:{net._REPORTING})\b\s*(?:that\s+|:\s*)?", re.IGNORECASE)
 _WARNED_OF = re.compile(
-    r"\b(?:warn(?:s|ed|ing)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?\s+",
+    r"\b(?:(?:warn(?:s|ed)?|caution(?:s|ed)?|threaten(?:s|ed)?|urg(?:es|ed))\b(?:\s+(?:of|that|against|about))?"
+    r"|warning\s+(?:of|that|against|about))\s+",
     re.IGNORECASE,
 )
 _CONDITION = re.compile(r"\b(?:if|unless)\b[^,.;:]{3,140}", re.IGNORECASE)
@@ -310,14 +311,14 @@ def _acts_on_a_thing(sentence: str, at: int) -> bool:
 def warned_of(sentence: str, limit: int = STANCE_CHARS) -> str:
     """What a warning sentence warns of, in its own words: the clause after the warning verb
     (or what it reports); the whole sentence, shortened at clause boundaries, when that is thin."""
-    verb = _WARNED_OF.search(sentence)
-    rest = (
-        _CLAUSE_END.split(sentence[verb.end() :], maxsplit=1)[0] if verb else reported_words(sentence, limit)
-    )
-    rest = _clause(rest)
-    if not rest or quality.thin_claim(rest):
-        return _clause(_own_words(sentence, limit))
-    return compress(rest, limit, sentence=False)
+    for verb in _WARNED_OF.finditer(sentence):
+        rest = _clause(_CLAUSE_END.split(sentence[verb.end() :], maxsplit=1)[0])
+        if not quality.thin_danger(rest):  # "Labour's threat to the economy" names a danger
+            return compress(rest, limit, sentence=False)
+    rest = _clause(reported_words(sentence, limit))
+    if rest and not quality.thin_claim(rest):
+        return compress(rest, limit, sentence=False)
+    return _clause(_own_words(sentence, limit))
 
 
 def when_of(sentence: str) -> str | None:

@@ -10,7 +10,8 @@ brief, so ``scripts/brief_defects.py`` can count defects by kind over any output
 ``foreign_script``  letters of a script the article does not use ("… he has had the赛季")
 ``bad_actor``       a speaker that is not a name or a role from the article: a pronoun, a modal,
                     a verb ("Could I"), an empty string
-``thin_stance``     a position whose stance is not a claim (fewer than three words, or no verb)
+``thin_stance``     a position whose stance is not a claim (fewer than three words, no verb, no
+                    clause), or a warning whose danger names nothing
 ``two_sections``    one article sentence given in two sections (a quote as a development too)
 ``boilerplate``     a caption, byline, credit or "Related" line made into an item
 ``bare_quote``      a summary sentence that is only someone's quoted words, with no claim
@@ -159,6 +160,13 @@ def valid_actor(actor: str, source: str) -> bool:
     return not (doc[0].pos_ in ("VERB", "AUX") and not doc[0].text[:1].isupper() or doc[0].tag_ == "MD")
 
 
+def thin_danger(text: str) -> bool:
+    """Whether what a warning is about names nothing: under two words, or a preposition first
+    ("to Western nations, …"). A noun phrase is enough: "Labour's threat to the economy"."""
+    words = re.findall(r"[\w'\u2019-]+", text)
+    return len(words) < 2 or words[0].lower() in _NOT_A_CLAUSE_START
+
+
 _NOT_A_CLAUSE_START = frozenset(
     "of to for with on in at by from about and but or as than offered accused over into".split()
 )
@@ -269,7 +277,7 @@ def defects(brief: Brief, article: str | None = None) -> list[Defect]:
         if not valid_actor(w.issued_by, source):
             out.append(Defect("bad_actor", f"warnings[{i}].issued_by", w.issued_by))
         text_rules(f"warnings[{i}].about", w.about, sentence=False)
-        if thin_claim(w.about):
+        if thin_danger(w.about):
             out.append(Defect("thin_stance", f"warnings[{i}].about", w.about))
         sections[w.evidence] += 1
     for sentence, count in sections.items():
