@@ -262,3 +262,29 @@ def test_a_summary_sentence_cut_off_mid_way_is_dropped():
     brief, grounder = _ground(draft)
     assert brief["summary"] == "Officials announced a new bridge in Springfield on Monday."
     assert grounder.report.dropped[0].reason == "cut off mid-sentence"
+
+
+def test_a_true_sentence_citing_the_wrong_sentence_is_re_cited_not_dropped():
+    draft = _draft(
+        summary=[
+            {"text": "Officials announced a new bridge in Springfield on Monday.", "support": [1]},
+            {"text": "Police warned drivers that the old road would close if the river rose.", "support": [1]},
+        ]
+    )
+    brief, grounder = _ground(draft)
+    assert [s.support[0].number for s in brief["summary_sentences"]] == [1, 3]
+    recited = [r for r in grounder.report.rewritten if r.item == "summary[1].support"]
+    assert recited and "3" in recited[0].reason and not grounder.report.dropped
+
+
+def test_an_extractive_summary_is_the_lead_then_the_warning_in_the_articles_words():
+    sentences = split(STORY)
+    found = net.find(sentences)
+    plan = Plan.of(sentences, found, set())
+    grounder = Grounder(Article(text=STORY), sentences, found, [])
+    draft = BriefDraft.model_validate(_draft(summary=[{"text": "Aliens landed in Paris.", "support": [2]}]))
+    brief = grounder.brief([(plan, draft)], grounder.summary_candidates([(plan, draft)]), extractive=True)
+    texts = [s.text for s in brief["summary_sentences"]]
+    assert texts == [sentences[0].text, sentences[2].text]  # the lead development, the warning
+    assert [s.support[0].number for s in brief["summary_sentences"]] == [1, 3]
+    assert "Aliens" not in brief["summary"]
