@@ -144,8 +144,9 @@ async def test_stopping_the_stream_hangs_up_on_the_model() -> None:
             async for event in stream:
                 if isinstance(event, ItemEvent) and event.origin == "model":
                     break
-        # The server, let go on, finds the connection closed while it is still sending the answer.
-        stub.state.release.set()
+        # Closed at once: no task of the brief (the model call, its checks) is left running.
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+        # The server, holding the rest of its answer, sees the connection close.
         assert await asyncio.to_thread(stub.state.abandoned.wait, 10)
         assert stub.state.streams_finished == 0
 
@@ -165,7 +166,6 @@ async def test_cancelling_the_task_hangs_up_on_the_model() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        stub.state.release.set()
         assert await asyncio.to_thread(stub.state.abandoned.wait, 10)
         assert stub.state.streams_finished == 0
 
@@ -178,7 +178,6 @@ def test_summarize_stream_closed_early_hangs_up_on_the_model() -> None:
             if isinstance(event, ItemEvent) and event.origin == "model":
                 break
         events.close()  # type: ignore[attr-defined]
-        stub.state.release.set()
         assert stub.state.abandoned.wait(10)
         assert stub.state.streams_finished == 0
 
@@ -377,3 +376,58 @@ def test_a_provider_batch_answer_streams_as_items_and_the_batch_gets_the_plain_r
     brief_ = _assert_items_final(events)
     assert len([e for e in events if isinstance(e, ItemEvent) and e.origin == "model"]) == 3
     assert brief_.metadata.usage.completion_tokens == 20 * len(handed)
+
+
+def test_after_a_re_ask_summarize_keeps_what_a_stream_showed_of_the_first_answer() -> None:
+    """The first answer has a good development but an invalid summary (re-asked); the second
+    answer cites another sentence. The stream showed the first answer's development, so it stays;
+    ``asummarize`` (which works nothing out ahead) ends with the same brief."""
+    from openai.types.chat import ChatCompletion
+
+    from summarizer.backends.client import intercepted
+    from summarizer.settings import Settings
+
+    answers = [
+        {
+            "developments": [{"sentence": 2, "what": "The council voted to repair the Old Mill bridge."}],
+            "summary": [{"text": "The council voted.", "support": [999]}],  # no such sentence: re-asked
+            "headline": "Bridge repairs approved",
+        },
+        {
+            "developments": [{"sentence": 4, "what": "Buses will take a detour during the works."}],
+            "summary": [{"text": "Buses will take a detour during the works.", "support": [4]}],
+            "headline": "Bridge repairs approved",
+        },
+    ]
+    sent: list[int] = []
+
+    def model(endpoint: Any, request: dict[str, Any]) -> Any:
+        content = json.dumps(answers[min(len(sent), 1)])
+        sent.append(1)
+        return ChatCompletion.model_validate(
+            {
+                "id": "x", "object": "chat.completion", "created": 0, "model": "m",
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )  # fmt: skip
+
+    settings = Settings(
+        model="openai/m", api_base="http://127.0.0.1:9/v1", api_key="k-123456", max_attempts=1, reasks=1,
+        summary_style="extractive",
+    )  # fmt: skip
+
+    async def both() -> tuple[list[Any], Brief]:
+        with intercepted(model):
+            streamed = [e async for e in asummarize_stream(ARTICLE, settings=settings, stream_model=False)]
+            sent.clear()
+            return streamed, await asummarize(ARTICLE, settings=settings)
+
+    events, plain = asyncio.run(both())
+    brief = _assert_items_final(events)
+    assert [d.evidence for d in brief.key_developments][:2] == [
+        "The city council voted on Monday to repair the Old Mill bridge before the winter.",
+        "Buses will take a detour through the town centre during the works.",
+    ]
+    assert brief.metadata.attempts == 2
+    _same(brief, plain)

@@ -109,9 +109,16 @@ class ItemTracker:
         suspects: list[tuple[Sentence, str]],
         title_suspect: str | None,
         emit: Emit,
+        *,
+        quiet: bool = False,
     ) -> None:
         self._grounder_args = (article, sentences, found, suspects, title_suspect)
         self.emit = emit
+        # quiet: nobody sees the events (``asummarize``): nothing is checked as it is written; only
+        # when an answer is followed by another (a re-ask, a retry) is the earlier one checked at
+        # the end, so the developments a stream would have shown stay, as they would there.
+        self.quiet = quiet
+        self._earlier: list[list[DevelopmentDraft]] = []
         self.done: list[tuple[Plan, BriefDraft]] = []  # requests answered, as the brief will use them
         self.items: list[ItemEvent] = []  # developments emitted
         self.net_items: list[ItemEvent] = []
@@ -128,6 +135,8 @@ class ItemTracker:
 
     def net_events(self, plans: list[Plan]) -> list[ItemEvent]:
         self.plans = list(plans)
+        if self.quiet:
+            return []
         grounder = self._grounder()
         positions, warnings = grounder._candidates([(p, _empty()) for p in plans])
         spans = grounder.report.spans
@@ -149,21 +158,27 @@ class ItemTracker:
         """A request for ``plan`` is about to be sent."""
         self._plan, self._sticky, self._seen, self._checked = plan, [], 0, []
         self._written: list[DevelopmentDraft] = []
+        self._earlier = []
         self._wake = asyncio.Event()
         self._stopping = False
 
     def on_text(self, text: str) -> None:
         """The answer so far ("" when a request starts, or starts again)."""
         if not text:
-            self._seen = 0
+            if self.quiet and self._written:
+                self._earlier.append(self._written)
+            self._seen, self._written = 0, []
             return
         written = written_developments(text)
         if len(written) > self._seen:
             self._seen, self._written = len(written), written
-            self._wake.set()
+            if not self.quiet:
+                self._wake.set()
 
     async def checking(self) -> None:
         """While a request runs: check what has been written, newest first, one check at a time."""
+        if self.quiet:
+            return
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -181,12 +196,14 @@ class ItemTracker:
     async def finish(self, draft: BriefDraft) -> BriefDraft:
         """The request's final draft, its emitted developments kept; emits what is left."""
         assert self._plan is not None
+        for earlier in self._earlier:  # quiet: what a stream would have shown of earlier answers
+            await self._advance(keep_emitted(self._sticky, earlier))
         developments = keep_emitted(self._sticky, list(draft.developments))
         if developments != list(draft.developments):
             log.info("the answer changed after %d development(s) were shown: they stay", len(self._sticky))
             draft = draft.model_copy(update={"developments": developments})
-        if developments != self._checked:  # an answer read whole was checked as it came
-            await self._advance(developments)
+        if developments != self._checked and (self._earlier or not self.quiet):
+            await self._advance(developments)  # (an answer read whole was checked as it came)
         self.done.append((self._plan, draft))
         self._plan = None
         return draft
@@ -236,6 +253,8 @@ class ItemTracker:
 
     def check(self, brief: Brief) -> None:
         """Every emitted item is in the brief where it said: if not, a bug (logged, not raised)."""
+        if self.quiet:
+            return
         sections: dict[str, list[Any]] = {
             "key_developments": brief.key_developments,
             "stated_positions": brief.stated_positions,

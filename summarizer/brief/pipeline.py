@@ -23,7 +23,7 @@ import functools
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
@@ -79,9 +79,12 @@ async def asummarize(
     The same pipeline as :func:`asummarize_stream` (its ``done`` event), with each model answer
     read whole rather than streamed.
     """
-    async for event in _events(article, model, settings, overrides, stream=False):
-        if isinstance(event, DoneEvent):
-            return event.brief
+    async with contextlib.aclosing(
+        _events(article, model, settings, overrides, stream=False, quiet=True)
+    ) as made:
+        async for event in made:
+            if isinstance(event, DoneEvent):
+                return event.brief
     raise AssertionError("the pipeline ended without a brief")  # pragma: no cover
 
 
@@ -92,7 +95,7 @@ async def asummarize_stream(
     settings: Settings | None = None,
     stream_model: bool = True,
     **overrides: Any,
-) -> AsyncIterator[BriefEvent]:
+) -> AsyncGenerator[BriefEvent, None]:
     """Brief one article, yielding the brief as it forms (``summarizer.models``):
 
     ``candidates`` (the recall net's sentences, before any model call), then ``item`` events
@@ -104,8 +107,11 @@ async def asummarize_stream(
     sends the plain request and emits a request's developments when its answer is whole.
     Stopping the iteration (or cancelling its task) cancels the model call.
     """
-    async for event in _events(article, model, settings, overrides, stream=stream_model):
-        yield event
+    # Closing this iterator early closes the inner ones at once (their ``finally`` cancels the
+    # model call), not whenever they are garbage-collected.
+    async with contextlib.aclosing(_events(article, model, settings, overrides, stream=stream_model)) as made:
+        async for event in made:
+            yield event
 
 
 def summarize(
@@ -141,8 +147,10 @@ async def _events(
     overrides: dict[str, Any],
     *,
     stream: bool,
-) -> AsyncIterator[BriefEvent]:
-    """The one pipeline: every brief, streamed or not, is made here."""
+    quiet: bool = False,
+) -> AsyncGenerator[BriefEvent, None]:
+    """The one pipeline: every brief, streamed or not, is made here. ``quiet``: only the brief is
+    wanted (``asummarize``): items are not worked out ahead of it, unless an answer was re-asked."""
     started = time.perf_counter()
     art = as_article(article)
     cfg = _settings(settings, {"model": model, **overrides})
@@ -173,7 +181,9 @@ async def _events(
     # brief, so nothing is shown before the brief stands.
     held: list[ItemEvent] | None = [] if cfg.strict else None
     ready: asyncio.Queue[ItemEvent] = asyncio.Queue()
-    tracker = events.ItemTracker(art, sentences, found, suspects, title_suspect, ready.put_nowait)
+    tracker = events.ItemTracker(
+        art, sentences, found, suspects, title_suspect, ready.put_nowait, quiet=quiet
+    )
     for event in await asyncio.to_thread(tracker.net_events, plans):  # parses: off the loop
         if held is None:
             yield event
@@ -189,11 +199,12 @@ async def _events(
             cfg, endpoint, messages, BriefDraft, context={"plan": plan}, schema=schema,
             on_text=tracker.on_text, stream=stream,
         )  # fmt: skip
-        async for event in _while(request, ready, calls, tracker):
-            if held is None:
-                yield event
-            else:
-                held.append(event)
+        async with contextlib.aclosing(_while(request, ready, calls, tracker)) as written:
+            async for event in written:
+                if held is None:
+                    yield event
+                else:
+                    held.append(event)
         await tracker.finish(calls[-1].draft)
         for event in _drain(ready):
             if held is None:
@@ -258,7 +269,7 @@ async def _while(
     ready: asyncio.Queue[ItemEvent],
     calls: list[CallResult],
     tracker: events.ItemTracker,
-) -> AsyncIterator[ItemEvent]:
+) -> AsyncGenerator[ItemEvent, None]:
     """Run one model call, yielding the items that become final while it runs; its result goes
     to ``calls``. Leaving early (the consumer stopped, or was cancelled) cancels the call."""
     task = asyncio.ensure_future(request)
@@ -385,8 +396,9 @@ def iterate_sync(events: AsyncIterator[T]) -> Iterator[T]:
 
     async def pump() -> None:
         try:
-            async for event in events:
-                out.put(("event", event))
+            async with contextlib.aclosing(events):  # type: ignore[type-var]
+                async for event in events:
+                    out.put(("event", event))
         except BaseException as exc:
             out.put(("error", exc))
             if isinstance(exc, asyncio.CancelledError):

@@ -10,13 +10,14 @@ and the settings that shape the answer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import importlib
 import logging
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from typing import Any, Literal, TypeVar
@@ -221,7 +222,7 @@ class Briefer:
 
     async def _stream_in_slot(
         self, article: Article, model: str | None, key: str
-    ) -> AsyncIterator[BriefEvent]:
+    ) -> AsyncGenerator[BriefEvent, None]:
         self.waiting += 1
         self.metrics.queue_depth.inc()
         try:
@@ -230,12 +231,17 @@ class Briefer:
             self.waiting -= 1
             self.metrics.queue_depth.dec()
         try:
-            async for event in self._model_stream(article, model, key):
-                yield event
+            # aclosing: a client that leaves closes this at once, and the inner iterators with it
+            # (their ``finally`` cancels the model call), not when they are garbage-collected.
+            async with contextlib.aclosing(self._model_stream(article, model, key)) as events:
+                async for event in events:
+                    yield event
         finally:
             self.slots.release()
 
-    async def _model_stream(self, article: Article, model: str | None, key: str) -> AsyncIterator[BriefEvent]:
+    async def _model_stream(
+        self, article: Article, model: str | None, key: str
+    ) -> AsyncGenerator[BriefEvent, None]:
         """``_model``'s bookkeeping (in-flight sharing, cache, metrics) around a streamed brief."""
         from summarizer.brief.pipeline import asummarize_stream
 
@@ -246,17 +252,18 @@ class Briefer:
         brief: Brief | None = None
         try:
             events = asummarize_stream(article, settings=self.settings_for(model))
-            async for event in self._pipeline.iterate(events):
-                if isinstance(event, DoneEvent):
-                    brief = event.brief
-                    await self.store.run(
-                        self.store.cache_put,
-                        key,
-                        brief.metadata.model,
-                        brief.metadata.prompt_version,
-                        brief.model_dump_json(),
-                    )
-                yield event
+            async with contextlib.aclosing(self._pipeline.iterate(events)) as handed:
+                async for event in handed:
+                    if isinstance(event, DoneEvent):
+                        brief = event.brief
+                        await self.store.run(
+                            self.store.cache_put,
+                            key,
+                            brief.metadata.model,
+                            brief.metadata.prompt_version,
+                            brief.model_dump_json(),
+                        )
+                    yield event
         except (asyncio.CancelledError, GeneratorExit):
             future.cancel()
             raise
@@ -344,7 +351,7 @@ class PipelineThread:
         assert self.loop is not None, "the pipeline thread is not started"
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
 
-    async def iterate(self, events: AsyncIterator[T]) -> AsyncIterator[T]:
+    async def iterate(self, events: AsyncIterator[T]) -> AsyncGenerator[T, None]:
         """Iterate ``events`` on the pipeline loop, each handed over to the caller's loop as it
         comes; closing or cancelling the caller cancels the iteration there."""
         assert self.loop is not None, "the pipeline thread is not started"

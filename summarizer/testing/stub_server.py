@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import select
 import socket
 import threading
 import time
@@ -82,7 +83,8 @@ class StubConfig:
     chunk_chars: int = 8
     chunk_delay: float = 0.0
     # Tests: a streamed answer stops after this many pieces until ``state.release`` is set (at most
-    # 30 s), so "the client had this before the model finished" is certain, not a race.
+    # 30 s), so "the client had this before the model finished" is certain, not a race; a client
+    # that hangs up meanwhile is noticed at once (as llama.cpp notices it and stops writing).
     hold_after: int | None = None
 
 
@@ -309,7 +311,12 @@ class _Handler(BaseHTTPRequestHandler):
                     self.close_connection = True
                     return
                 if config.hold_after is not None and i == config.hold_after + 1:
-                    state.release.wait(30)
+                    held = time.monotonic()
+                    while not state.release.wait(0.02) and time.monotonic() - held < 30:
+                        if self._peer_gone():  # the client left while the answer was held
+                            raise ConnectionResetError("the client closed the connection")
+                    if self._peer_gone():
+                        raise ConnectionResetError("the client closed the connection")
                 if config.chunk_delay and 1 <= i <= len(pieces):  # piece i of the answer
                     # On a fixed clock (piece i at i delays), as a model writes: late wake-ups of
                     # a loaded machine do not add up over hundreds of pieces.
@@ -325,6 +332,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with state.lock:
             state.streams_finished += 1
+
+    def _peer_gone(self) -> bool:
+        """Whether the client has closed its end (readable, and nothing to read: EOF)."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        try:
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

@@ -90,9 +90,9 @@ def test_a_client_that_disconnects_cancels_the_model_call(site: str, stub: Runni
         for event, data in _sse(r):
             if event == "item" and json.loads(data)["origin"] == "model":
                 break
-    # The service hung up on the model, which, let go on, finds the connection closed.
-    stub.state.release.set()
+    # The service hangs up on the model, which was holding the rest of its answer.
     assert stub.state.abandoned.wait(10)
+    stub.state.release.set()
     assert stub.state.streams_finished == 0
     # The slot is free again, and nothing half-made was cached.
     again = httpx.post(site + "/v1/briefs", content=body, headers=EVENTS, timeout=60)
