@@ -585,9 +585,28 @@ class Grounder:
         for plan, _draft in drafts:
             if any(c.sentence.number == n and self._warning_ok(c) for c in plan.warnings):
                 return True
-            if any(c.sentence.number == n and self._position_problem(c) is None for c in plan.voices):
-                return True
+            for c in plan.voices:
+                chosen, _problem = self._voice(c)
+                if chosen is not None and chosen.sentence.number == n:
+                    return True
         return False
+
+    def _voice(self, c: net.Candidate) -> tuple[net.Candidate | None, str | None]:
+        """The sentence that speaks for an actor: the net's choice, or, when that one carries no
+        claim (or no usable speaker), the same actor's next sentence that does ("He stressed that
+        …" failing, Zelensky's other words stand in). Decided from the article alone."""
+        problem = self._position_problem(c)
+        if problem is None:
+            return c, None
+        same = f"same actor as the position citing sentence {c.sentence.number}"
+        for k in self.net.skipped:
+            if k.reason == same and self._usable(k.sentence):
+                other = net.Candidate(
+                    "voice", self.by_number[k.sentence], self.net.speakers.get(k.sentence, c.actor)
+                )
+                if self._position_problem(other) is None:
+                    return other, problem
+        return None, problem
 
     def _developments(self, drafts: list[tuple[Plan, BriefDraft]]) -> list[KeyDevelopment]:
         kept: list[KeyDevelopment] = []
@@ -703,10 +722,17 @@ class Grounder:
                         f"not shown: a brief keeps at most {MAX_POSITIONS} positions"
                     )
                     continue
-                problem = self._position_problem(c)
-                if problem is not None:
+                chosen, problem = self._voice(c)
+                if chosen is None:
                     outcome[("voice", s.number)] = f"dropped: {problem}"
                     continue
+                if chosen is not c:
+                    path = f"stated_positions[{len(positions)}]"
+                    outcome[("voice", s.number)] = (
+                        f"{problem}: sentence {chosen.sentence.number} speaks for the actor"
+                    )
+                    c, s = chosen, chosen.sentence
+                    outcome[("voice", s.number)] = path
                 path = f"stated_positions[{len(positions)}]"
                 positions.append(
                     StatedPosition(
@@ -727,7 +753,7 @@ class Grounder:
                 )
             notes.append((c.kind, c.sentence, where))
         notes += [
-            (k.kind, self.by_number[k.sentence], k.reason)
+            (k.kind, self.by_number[k.sentence], outcome.get((k.kind, k.sentence), k.reason))
             for k in self.net.skipped
             if k.sentence in self.by_number
         ]

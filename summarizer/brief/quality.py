@@ -185,7 +185,10 @@ def thin_claim(text: str) -> bool:
         return True
     from summarizer.brief.language import parse
 
-    return not any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in parse(text))
+    # Read as what it is, a reported clause: alone, "The incursion still aligned with …" parses as
+    # a noun phrase; after "They said that" it has its subject.
+    doc = parse("They said that " + text[:1].lower() + text[1:])
+    return not any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") and t.i >= 3 for t in doc)
 
 
 _BOILERPLATE = re.compile(
