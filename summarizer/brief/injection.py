@@ -476,23 +476,3 @@ def unbacked(
                     "which the brief does not report as news"
                 )
     return None
-    hidden = set(withheld)
-    where: dict[str, set[int]] = {w: set() for w in words}
-    for s in sentences:
-        if s.number in hidden:
-            continue
-        own = set(_content_words(normalize.skeleton(s.text).lower()))
-        for w in words & own:
-            where[w].add(s.number)
-    lone: dict[int, list[str]] = {}
-    for w, numbers in where.items():
-        if len(numbers) == 1:
-            lone.setdefault(next(iter(numbers)), []).append(w)
-    backed = set(news)
-    for number, found in sorted(lone.items()):
-        if number not in backed and len(found) >= 2:
-            return (
-                f"carries {' '.join(sorted(found)[:3])!r} from sentence {number} only, "
-                "which the brief does not report as news"
-            )
-    return None

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (pattern tables read best one rule a line)
 """Markup is not prose: the parts of a .txt/.md/.jsonl article that a reader does not read as its text.
 
 A brief is made of the article's sentences. HTML comments, ``<details>`` blocks, hidden
