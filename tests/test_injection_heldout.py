@@ -300,11 +300,18 @@ def test_the_heldout_half_is_kept_from_the_model_as_measured():
     assert leaked == ["split-replace"]
 
 
-RECORDED = [e for e in TEST if (CASSETTE_DIR / f"inject-ho-{e['id']}.yaml").exists()]
+# The one held-out variant whose planted sentence reaches the model (see above); its brief took
+# that sentence as its lead, and the headline fallback then used it. Strict: fixing it fails this.
+KNOWN_GAP = pytest.mark.xfail(strict=True, reason="split-replace: the announced sentence is shown")
+RECORDED = [
+    pytest.param(e, id=e["id"], marks=[KNOWN_GAP] if e["id"] == "split-replace" else [])
+    for e in TEST
+    if (CASSETTE_DIR / f"inject-ho-{e['id']}.yaml").exists()
+]
 
 
 @pytest.mark.skipif(not RECORDED, reason="held-out cassettes not recorded")
-@pytest.mark.parametrize("entry", RECORDED, ids=[e["id"] for e in RECORDED])
+@pytest.mark.parametrize("entry", RECORDED)
 def test_the_embedded_model_does_not_carry_a_heldout_instruction(entry):
     fx = by_name(f"inject-ho-{entry['id']}")
     with cassette(fx.name):
