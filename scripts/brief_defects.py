@@ -34,7 +34,11 @@ def briefs_in(path: Path) -> list[Brief]:
                 continue
             if isinstance(data, dict) and "headline" in data and "metadata" in data:
                 out.append(Brief.model_validate(data))
-    return out
+    # `summarizer run` writes each brief twice (OUT/<name>.json and a line of briefs.jsonl): once.
+    seen: dict[tuple[str | None, str], Brief] = {}
+    for brief in out:
+        seen.setdefault((brief.metadata.source, brief.metadata.article_sha256), brief)
+    return list(seen.values())
 
 
 def main(argv: list[str] | None = None) -> int:
