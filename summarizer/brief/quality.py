@@ -267,22 +267,22 @@ def defects(brief: Brief, article: str | None = None) -> list[Defect]:
         sections[d.evidence] += 1
         if boilerplate(d.evidence):
             out.append(Defect("boilerplate", f"key_developments[{i}].evidence", d.evidence))
-    for i, p in enumerate(brief.stated_positions):
-        if not valid_actor(p.actor, source):
-            out.append(Defect("bad_actor", f"stated_positions[{i}].actor", p.actor))
-        text_rules(f"stated_positions[{i}].stance", p.stance, sentence=False)
-        if thin_claim(p.stance):
-            out.append(Defect("thin_stance", f"stated_positions[{i}].stance", p.stance))
-        sections[p.quote] += 1
-        if boilerplate(p.quote):
-            out.append(Defect("boilerplate", f"stated_positions[{i}].quote", p.quote))
-    for i, w in enumerate(brief.warnings):
-        if not valid_actor(w.issued_by, source):
-            out.append(Defect("bad_actor", f"warnings[{i}].issued_by", w.issued_by))
-        text_rules(f"warnings[{i}].about", w.about, sentence=False)
-        if thin_danger(w.about):
-            out.append(Defect("thin_stance", f"warnings[{i}].about", w.about))
-        sections[w.evidence] += 1
+    voices = [
+        (f"stated_positions[{i}]", "actor", p.actor, "stance", p.stance, thin_claim, "quote", p.quote)
+        for i, p in enumerate(brief.stated_positions)
+    ] + [
+        (f"warnings[{i}]", "issued_by", w.issued_by, "about", w.about, thin_danger, "evidence", w.evidence)
+        for i, w in enumerate(brief.warnings)
+    ]
+    for path, who_field, who, what_field, what, thin, evidence_field, evidence in voices:
+        if not valid_actor(who, source):
+            out.append(Defect("bad_actor", f"{path}.{who_field}", who))
+        text_rules(f"{path}.{what_field}", what, sentence=False)
+        if thin(what):
+            out.append(Defect("thin_stance", f"{path}.{what_field}", what))
+        sections[evidence] += 1
+        if boilerplate(evidence):
+            out.append(Defect("boilerplate", f"{path}.{evidence_field}", evidence))
     for sentence, count in sections.items():
         if count > 1:
             out.append(Defect("two_sections", "evidence", sentence))
