@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from summarizer.models import Brief
@@ -38,16 +38,7 @@ DefectKind = Literal[
     "boilerplate",
     "bare_quote",
 ]
-KINDS: tuple[DefectKind, ...] = (
-    "cut_off",
-    "fragment",
-    "foreign_script",
-    "bad_actor",
-    "thin_stance",
-    "two_sections",
-    "boilerplate",
-    "bare_quote",
-)
+KINDS: tuple[DefectKind, ...] = get_args(DefectKind)
 
 
 @dataclass(frozen=True)

@@ -130,13 +130,7 @@ class Briefer:
         key, found = await self._reuse(article, model, owner)
         if found is not None:
             return found, "hit"
-        self.waiting += 1
-        self.metrics.queue_depth.inc()
-        try:
-            await self.slots.acquire()
-        finally:
-            self.waiting -= 1
-            self.metrics.queue_depth.dec()
+        await self._acquire_slot()
         try:
             return await self._model(article, model, key, via="request"), "miss"
         finally:
@@ -220,9 +214,8 @@ class Briefer:
             return "hit", _one(DoneEvent(brief=found))
         return "miss", self._stream_in_slot(article, model, key)
 
-    async def _stream_in_slot(
-        self, article: Article, model: str | None, key: str
-    ) -> AsyncGenerator[BriefEvent, None]:
+    async def _acquire_slot(self) -> None:
+        """Wait for a model slot, counted as waiting (and in the queue-depth gauge) meanwhile."""
         self.waiting += 1
         self.metrics.queue_depth.inc()
         try:
@@ -230,6 +223,11 @@ class Briefer:
         finally:
             self.waiting -= 1
             self.metrics.queue_depth.dec()
+
+    async def _stream_in_slot(
+        self, article: Article, model: str | None, key: str
+    ) -> AsyncGenerator[BriefEvent, None]:
+        await self._acquire_slot()
         try:
             # aclosing: a client that leaves closes this at once, and the inner iterators with it
             # (their ``finally`` cancels the model call), not when they are garbage-collected.
